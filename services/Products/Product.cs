@@ -1,0 +1,76 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using Samples.ServiceDefaults.Data;
+
+namespace Samples.Products;
+
+/// <summary>A product as stored and as returned. <see cref="Version"/> is its ETag.</summary>
+public sealed record Product(
+    string Id,
+    string Name,
+    string? Description,
+    decimal Price,
+    string Currency,
+    IReadOnlyList<string> Tags,
+    long Version,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    string CreatedBy);
+
+/// <summary>
+/// The body of POST and PUT (PUT replaces every field). Fields are nullable so a missing one is a
+/// validation error naming it rather than a deserialization failure.
+/// </summary>
+public sealed record ProductInput(
+    string? Name,
+    [property: MaxLength(ProductInput.MaxDescriptionLength)] string? Description,
+    decimal? Price,
+    string? Currency,
+    IReadOnlyList<string>? Tags) : IValidatableObject
+{
+    public const int MaxNameLength = 200;
+    public const int MaxDescriptionLength = 2000;
+    public const int MaxTags = 10;
+    public const int MaxTagLength = 50;
+
+    public string TrimmedName => Name?.Trim() ?? "";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (TrimmedName.Length is 0 or > MaxNameLength)
+        {
+            yield return Error($"name is required and must be 1 to {MaxNameLength} characters.", nameof(Name));
+        }
+
+        if (Price is not { } price)
+        {
+            yield return Error("price is required.", nameof(Price));
+        }
+        else if (price < 0 || decimal.Round(price, 2) != price)
+        {
+            // decimal keeps the exact value the client sent: 19.999 is refused, never rounded.
+            yield return Error("price must be zero or more, with at most two decimal places.", nameof(Price));
+        }
+
+        if (Currency is null || !Currencies.IsIso4217(Currency))
+        {
+            yield return Error("currency must be an ISO 4217 code in upper case, such as USD or EUR.", nameof(Currency));
+        }
+
+        if (Tags is { Count: > MaxTags })
+        {
+            yield return Error($"tags can hold at most {MaxTags} entries.", nameof(Tags));
+        }
+        else if (Tags is not null && Tags.Any(tag => tag is null || tag.Length is 0 or > MaxTagLength))
+        {
+            yield return Error($"each tag must be 1 to {MaxTagLength} characters.", nameof(Tags));
+        }
+    }
+
+    private static ValidationResult Error(string message, string member) => new(message, [member]);
+}
+
+[JsonSerializable(typeof(Product))]
+[JsonSerializable(typeof(ProductInput))]
+[JsonSerializable(typeof(Page<Product>))]
+internal sealed partial class ProductsJsonContext : JsonSerializerContext;

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Samples.ServiceDefaults.Authentication;
+
+internal static class AuthenticationSetup
+{
+    public const string DefaultScheme = "GatewayOrBearer";
+
+    /// <summary>
+    /// One default scheme, three run modes: behind an API Gateway authorizer the gateway's identity is used
+    /// as is; under <c>sam local start-api</c> (which skips authorizers) and on Kestrel the bearer token is
+    /// validated here. A route whose gateway authorizer was forgotten is therefore still protected.
+    /// </summary>
+    public static IServiceCollection AddGatewayAuthentication(this IServiceCollection services)
+    {
+        services.AddOptions<CognitoAuthOptions>()
+            .BindConfiguration(CognitoAuthOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddAuthentication(DefaultScheme)
+            .AddPolicyScheme(DefaultScheme, "API Gateway identity, else bearer token", options =>
+                options.ForwardDefaultSelector = context => GatewayIdentityHandler.IsPresent(context)
+                    ? GatewayIdentityHandler.SchemeName
+                    : JwtBearerDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, GatewayIdentityHandler>(GatewayIdentityHandler.SchemeName, null)
+            .AddJwtBearer();
+
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<CognitoAuthOptions>>((jwt, auth) => ConfigureCognito(jwt, auth.Value));
+
+        services.AddAuthorizationBuilder()
+            // Secure by default: an endpoint without its own policy needs a signed-in caller.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Policies.Admin, policy => policy
+                .RequireAuthenticatedUser()
+                .RequireClaim("sub")
+                .RequireAssertion(context => context.User.IsInGroup(CognitoGroups.Admin)));
+
+        return services;
+    }
+
+    private static void ConfigureCognito(JwtBearerOptions jwt, CognitoAuthOptions auth)
+    {
+        jwt.Authority = auth.Authority;
+        // The local Cognito emulator serves its metadata over plain http on localhost.
+        jwt.RequireHttpsMetadata = auth.Authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        jwt.MapInboundClaims = false; // keep Cognito's claim names: sub, email, cognito:groups
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = auth.Authority.TrimEnd('/'),
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromMinutes(1),
+            NameClaimType = "sub",
+            RoleClaimType = CognitoGroups.ClaimType,
+            // Like API Gateway's JWT authorizer: ID tokens carry the app client id in "aud",
+            // access tokens in "client_id".
+            ValidateAudience = true,
+            AudienceValidator = (audiences, token, _) =>
+                audiences.Contains(auth.Audience, StringComparer.Ordinal)
+                || (token is JsonWebToken jwtToken
+                    && jwtToken.TryGetPayloadValue<string>("client_id", out var clientId)
+                    && string.Equals(clientId, auth.Audience, StringComparison.Ordinal)),
+        };
+    }
+}

@@ -1,0 +1,24 @@
+using Amazon.DynamoDBv2.Model;
+
+namespace Samples.ServiceDefaults.Data;
+
+/// <summary>How a conditional write ended.</summary>
+public enum WriteOutcome
+{
+    Done,
+    NotFound,
+    VersionMismatch,
+}
+
+/// <summary>The outcome of a conditional write and, when it was done, the item it left.</summary>
+public readonly record struct WriteResult<T>(WriteOutcome Outcome, T? Value)
+{
+    public static WriteResult<T> Done(T? value) => new(WriteOutcome.Done, value);
+
+    /// <summary>
+    /// A refused write was asked for the item as it stood (ReturnValuesOnConditionCheckFailure = ALL_OLD):
+    /// no item means it does not exist; an item means its version differed.
+    /// </summary>
+    public static WriteResult<T> Refused(ConditionalCheckFailedException failure) =>
+        new(failure.Item is { Count: > 0 } ? WriteOutcome.VersionMismatch : WriteOutcome.NotFound, default);
+}

@@ -1,0 +1,43 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Samples.ServiceDefaults.Http;
+
+/// <summary>
+/// Gives every request one id that appears in its response (<c>X-Correlation-Id</c>), its problem details
+/// and every log line it writes: the caller's own id when it sent a well-formed one, else API Gateway's
+/// request id, else ASP.NET Core's trace identifier.
+/// </summary>
+public sealed class CorrelationId(RequestDelegate next, ILogger<CorrelationId> logger)
+{
+    public const string HeaderName = "X-Correlation-Id";
+    public const string LogKey = "correlation_id";
+    private const int MaxLength = 128;
+    private static readonly object ItemKey = new();
+
+    // Ids end up in logs: accept only characters that cannot forge a log line or a header.
+    private static readonly SearchValues<char> Allowed =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:");
+
+    public static string Of(HttpContext context) =>
+        context.Items.TryGetValue(ItemKey, out var id) && id is string value ? value : context.TraceIdentifier;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var id = FromCaller(context.Request.Headers[HeaderName])
+            ?? LambdaHosting.GatewayRequestId(context)
+            ?? context.TraceIdentifier;
+
+        context.Items[ItemKey] = id;
+        context.Response.Headers[HeaderName] = id;
+
+        using (logger.BeginScope(new KeyValuePair<string, object>[] { new(LogKey, id) }))
+        {
+            await next(context);
+        }
+    }
+
+    private static string? FromCaller(string? header) =>
+        header is { Length: > 0 and <= MaxLength } && !header.AsSpan().ContainsAnyExcept(Allowed) ? header : null;
+}

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Samples.ServiceDefaults.Http;
+
+/// <summary>
+/// Optimistic concurrency over HTTP: a resource's numeric version is its strong ETag (<c>"3"</c>);
+/// writes send it back in <c>If-Match</c>.
+/// </summary>
+public readonly record struct IfMatch(IfMatchState State, long Version)
+{
+    public static string ETagFor(long version) => $"\"{version}\"";
+
+    public static IfMatch From(HttpRequest request)
+    {
+        var header = request.Headers.IfMatch.ToString();
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return new(IfMatchState.Missing, 0);
+        }
+
+        // One strong entity tag made by this API. "*" or a list would let a client write without
+        // having seen the current version, which is what the precondition exists to prevent.
+        return EntityTagHeaderValue.TryParse(header.Trim(), out var tag)
+            && !tag.IsWeak
+            && long.TryParse(tag.Tag.AsSpan(1, tag.Tag.Length - 2), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var version)
+            ? new(IfMatchState.Version, version)
+            : new(IfMatchState.Invalid, 0);
+    }
+}
+
+public enum IfMatchState
+{
+    Missing,
+    Invalid,
+    Version,
+}
+
+/// <summary>The problem responses of the If-Match protocol, worded once for every service.</summary>
+public static class PreconditionProblems
+{
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Required() => TypedResults.Problem(
+        statusCode: StatusCodes.Status428PreconditionRequired,
+        title: "If-Match required",
+        detail: "Send the ETag of the version you read in an If-Match header.");
+
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Malformed() => TypedResults.Problem(
+        statusCode: StatusCodes.Status400BadRequest,
+        title: "Invalid If-Match header",
+        detail: "If-Match must hold one ETag exactly as this API returned it, such as \"3\".");
+
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Failed() => TypedResults.Problem(
+        statusCode: StatusCodes.Status412PreconditionFailed,
+        title: "Version mismatch",
+        detail: "The resource changed since you read it. Read it again, reapply your change and retry with the new ETag.");
+}

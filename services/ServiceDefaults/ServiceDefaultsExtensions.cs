@@ -1,0 +1,97 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Samples.ServiceDefaults.Authentication;
+using Samples.ServiceDefaults.Data;
+using Samples.ServiceDefaults.Http;
+using Samples.ServiceDefaults.Logging;
+
+namespace Samples.ServiceDefaults;
+
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>The largest request body any service accepts; larger ones get 413.</summary>
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>
+    /// Everything a service shares with the others: Lambda hosting, JSON logs, authentication,
+    /// problem details, strict JSON, DynamoDB, OpenAPI and health.
+    /// </summary>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, ApiGatewayKind gateway)
+    {
+        builder.AddJsonLogging();
+        LambdaHosting.Configure(builder, gateway);
+
+        var services = builder.Services;
+        services.AddGatewayAuthentication();
+        services.AddDynamoDb();
+        services.AddSingleton(TimeProvider.System);
+        services.AddValidation();
+        services.AddOpenApi();
+        services.AddHealthChecks();
+
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            context.ProblemDetails.Extensions["correlationId"] = CorrelationId.Of(context.HttpContext);
+        });
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+
+        services.Configure<JsonOptions>(options =>
+        {
+            // Strict input: unknown fields, duplicate fields and numbers sent as strings are 400s.
+            var json = options.SerializerOptions;
+            json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            json.AllowDuplicateProperties = false;
+            json.NumberHandling = JsonNumberHandling.Strict;
+            json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+
+        return builder;
+    }
+
+    /// <summary>The shared middleware, in order, and the health and OpenAPI endpoints.</summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseMiddleware<CorrelationId>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestBodyLimit>(MaxRequestBodyBytes);
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        // Operational endpoints for local runs and tooling; the API Gateway routes in
+        // infra/template.yaml do not expose them.
+        app.MapHealthChecks("/health").AllowAnonymous().WithMetadata(LocalOnlyEndpoint.Instance);
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous().WithMetadata(LocalOnlyEndpoint.Instance);
+        return app;
+    }
+
+    private static void AddJsonLogging(this WebApplicationBuilder builder)
+    {
+        var service = Environment.GetEnvironmentVariable("POWERTOOLS_SERVICE_NAME") is { Length: > 0 } name
+            ? name
+            : builder.Environment.ApplicationName.ToLowerInvariant();
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(options => options.FormatterName = JsonLogFormatter.FormatterName);
+        builder.Logging.AddConsoleFormatter<JsonLogFormatter, JsonLogFormatterOptions>(options => options.Service = service);
+    }
+}
+
+/// <summary>Marks endpoints the app serves that are deliberately not API Gateway routes.</summary>
+public sealed class LocalOnlyEndpoint
+{
+    public static readonly LocalOnlyEndpoint Instance = new();
+
+    private LocalOnlyEndpoint()
+    {
+    }
+}

@@ -1,0 +1,55 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Samples.LocalDev;
+
+namespace Samples.Testing;
+
+/// <summary>Tables for one test class: the template's definitions under unique names.</summary>
+public static class TestTables
+{
+    private static readonly Lazy<SamTemplate> Template = new(() => SamTemplate.Load());
+
+    public static async Task<string> CreateAsync(string logicalId)
+    {
+        var name = $"{logicalId}-{Guid.NewGuid():N}";
+        using var client = await DynamoDbEndpoint.ClientAsync();
+        await TableProvisioner.CreateAsync(client, Template.Value, logicalId, name);
+        return name;
+    }
+
+    /// <summary>Every item of a table, for asserting that a refused request changed nothing.</summary>
+    public static async Task<IReadOnlyList<string>> SnapshotAsync(string tableName)
+    {
+        using var client = await DynamoDbEndpoint.ClientAsync();
+        var items = new List<string>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await client.ScanAsync(new ScanRequest { TableName = tableName, ExclusiveStartKey = start, ConsistentRead = true });
+            items.AddRange(page.Items.Select(Describe));
+            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        items.Sort(StringComparer.Ordinal);
+        return items;
+    }
+
+    public static async Task<Dictionary<string, AttributeValue>?> GetItemAsync(string tableName, string keyName, string key)
+    {
+        using var client = await DynamoDbEndpoint.ClientAsync();
+        var response = await client.GetItemAsync(new GetItemRequest
+        {
+            TableName = tableName,
+            Key = new() { [keyName] = new AttributeValue { S = key } },
+            ConsistentRead = true,
+        });
+        return response.Item is { Count: > 0 } item ? item : null;
+    }
+
+    private static string Describe(Dictionary<string, AttributeValue> item) =>
+        string.Join(";", item.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => $"{pair.Key}={Describe(pair.Value)}"));
+
+    private static string Describe(AttributeValue value) =>
+        value.S ?? value.N ?? (value.L is { } list ? "[" + string.Join(",", list.Select(Describe)) + "]" : value.BOOL?.ToString() ?? "?");
+}

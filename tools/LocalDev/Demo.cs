@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Samples.LocalDev;
+
+/// <summary>
+/// `make demo`: walks every route as a real client would, against the real local stack, and checks
+/// each answer. Exits non-zero when any step does not behave as documented.
+/// </summary>
+public sealed class Demo(LocalStack stack, TextWriter output)
+{
+    private int failures;
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        using var cognito = new CognitoLocal(new HttpClient());
+        var admin = LocalStack.Users.Single(user => user.IsAdmin);
+        var member = LocalStack.Users.First(user => !user.IsAdmin);
+        var adminToken = await cognito.SignInAsync(stack.Identity.ClientId, admin.Email, admin.Password, cancellationToken);
+        var memberToken = await cognito.SignInAsync(stack.Identity.ClientId, member.Email, member.Password, cancellationToken);
+        output.WriteLine($"Signed in {admin.Email} (admin) and {member.Email} with USER_PASSWORD_AUTH.");
+
+        await ProductsAsync(adminToken, memberToken, cancellationToken);
+
+        output.WriteLine(failures == 0 ? "\nDemo passed: every step behaved as expected." : $"\nDemo FAILED: {failures} step(s) misbehaved.");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private async Task ProductsAsync(string adminToken, string memberToken, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(LocalStack.Services.Single(s => s.Name == "products").Url) };
+        var body = JsonContent.Create(new JsonObject
+        {
+            ["name"] = "Espresso cup",
+            ["description"] = "Porcelain, 80 ml.",
+            ["price"] = 12.50m,
+            ["currency"] = "EUR",
+            ["tags"] = new JsonArray("kitchen", "coffee"),
+        });
+
+        output.WriteLine("\nProducts (HTTP API) at " + http.BaseAddress);
+        await Step("list products, anonymously", http, HttpMethod.Get, "/products", null, null, HttpStatusCode.OK, cancellationToken);
+        await Step("create without a token", http, HttpMethod.Post, "/products", null, body, HttpStatusCode.Unauthorized, cancellationToken);
+        await Step("create as a non-admin", http, HttpMethod.Post, "/products", memberToken, body, HttpStatusCode.Forbidden, cancellationToken);
+        await Step("create with an invalid body", http, HttpMethod.Post, "/products", adminToken,
+            JsonContent.Create(new JsonObject { ["name"] = "", ["price"] = -1, ["currency"] = "euro" }), HttpStatusCode.BadRequest, cancellationToken);
+
+        var created = await Step("create as admin", http, HttpMethod.Post, "/products", adminToken, body, HttpStatusCode.Created, cancellationToken);
+        var location = created.Headers.Location?.ToString() ?? "/products/missing";
+        var etag = created.Headers.ETag?.ToString();
+        output.WriteLine($"      Location: {location}, ETag: {etag}");
+
+        await Step("read it back, anonymously", http, HttpMethod.Get, location, null, null, HttpStatusCode.OK, cancellationToken);
+        await Step("read a product that does not exist", http, HttpMethod.Get, "/products/" + Guid.CreateVersion7().ToString("N"), null, null, HttpStatusCode.NotFound, cancellationToken);
+        await Step("replace without If-Match", http, HttpMethod.Put, location, adminToken, body, HttpStatusCode.PreconditionRequired, cancellationToken);
+        var replaced = await Step("replace with its ETag", http, HttpMethod.Put, location, adminToken, body, HttpStatusCode.OK, cancellationToken, etag);
+        await Step("replace again with the stale ETag", http, HttpMethod.Put, location, adminToken, body, HttpStatusCode.PreconditionFailed, cancellationToken, etag);
+        await Step("list one page of one", http, HttpMethod.Get, "/products?limit=1", null, null, HttpStatusCode.OK, cancellationToken);
+        await Step("delete with the stale ETag", http, HttpMethod.Delete, location, adminToken, null, HttpStatusCode.PreconditionFailed, cancellationToken, etag);
+        await Step("delete with the current ETag", http, HttpMethod.Delete, location, adminToken, null, HttpStatusCode.NoContent, cancellationToken, replaced.Headers.ETag?.ToString());
+        await Step("read the deleted product", http, HttpMethod.Get, location, null, null, HttpStatusCode.NotFound, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> Step(
+        string title, HttpClient http, HttpMethod method, string path, string? token, HttpContent? body,
+        HttpStatusCode expected, CancellationToken cancellationToken, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        var response = await http.SendAsync(request, cancellationToken);
+        await response.Content.LoadIntoBufferAsync(cancellationToken);
+        var ok = response.StatusCode == expected;
+        failures += ok ? 0 : 1;
+        output.WriteLine($"  {(ok ? "ok  " : "FAIL")} {method.Method,-6} {path,-48} {(int)response.StatusCode} {(ok ? "" : $"(expected {(int)expected})")} {title}");
+        if (!ok)
+        {
+            output.WriteLine("       " + await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+
+        return response;
+    }
+}

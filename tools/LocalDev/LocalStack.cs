@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+
+namespace Samples.LocalDev;
+
+/// <summary>
+/// Everything `make run` starts, in order: DynamoDB Local with the template's tables, the Cognito
+/// emulator with a pool, client, admin group and two users, then each service on its fixed port.
+/// Disposing it stops all of them, services first.
+/// </summary>
+public sealed class LocalStack : IAsyncDisposable
+{
+    public const int DynamoDbPort = 8000;
+
+    public static readonly IReadOnlyList<LocalService> Services =
+    [
+        new("products", "Products", 5100, new() { ["Products__TableName"] = "ProductsTable" }),
+    ];
+
+    public static readonly IReadOnlyList<LocalUser> Users =
+    [
+        new("admin@example.com", "Admin-Passw0rd!", "Ada Admin", IsAdmin: true),
+        new("user@example.com", "User-Passw0rd!", "Uma User", IsAdmin: false),
+    ];
+
+    private readonly List<Process> processes = [];
+    private DynamoDbLocal? dynamoDb;
+
+    private LocalStack()
+    {
+    }
+
+    public LocalIdentity Identity { get; private set; } = null!;
+
+    public string DynamoDbUrl => dynamoDb!.ServiceUrl;
+
+    public static async Task<LocalStack> StartAsync(string configuration, Action<string> log, CancellationToken cancellationToken)
+    {
+        var stack = new LocalStack();
+        try
+        {
+            await stack.StartAllAsync(configuration, log, cancellationToken);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAllAsync(string configuration, Action<string> log, CancellationToken cancellationToken)
+    {
+        var template = SamTemplate.Load();
+        foreach (var port in new[] { DynamoDbPort, CognitoLocal.Port }.Concat(Services.Select(s => s.Port)))
+        {
+            EnsurePortIsFree(port);
+        }
+
+        log($"DynamoDB Local      starting on port {DynamoDbPort}");
+        dynamoDb = await DynamoDbLocal.StartAsync(DynamoDbPort, cancellationToken);
+        using (var client = DynamoDbLocal.Client(dynamoDb.ServiceUrl))
+        {
+            await TableProvisioner.CreateAllAsync(client, template, cancellationToken);
+        }
+
+        log($"                    tables from infra/template.yaml: {string.Join(", ", template.Tables.Select(t => t.LogicalId))}");
+
+        var cognitoState = Path.Combine(RepositoryLayout.StateDirectory, "cognito");
+        if (Directory.Exists(cognitoState))
+        {
+            Directory.Delete(cognitoState, recursive: true); // a fresh pool each run
+        }
+
+        log($"Cognito emulator    starting on port {CognitoLocal.Port}");
+        processes.Add(await CognitoLocal.StartAsync(cognitoState, cancellationToken));
+        using (var cognito = new CognitoLocal(new HttpClient()))
+        {
+            Identity = await cognito.BootstrapAsync(Users, cancellationToken);
+        }
+
+        await File.WriteAllTextAsync(
+            Path.Combine(RepositoryLayout.StateDirectory, "stack.json"),
+            JsonSerializer.Serialize(Identity, new JsonSerializerOptions { WriteIndented = true }),
+            cancellationToken);
+        log($"                    user pool {Identity.UserPoolId}, app client {Identity.ClientId}");
+
+        foreach (var service in Services)
+        {
+            log($"{service.Name,-20}starting on port {service.Port}");
+            processes.Add(await StartServiceAsync(service, configuration, log, cancellationToken));
+        }
+    }
+
+    private async Task<Process> StartServiceAsync(LocalService service, string configuration, Action<string> log, CancellationToken cancellationToken)
+    {
+        var assembly = Path.Combine(RepositoryLayout.Root, "services", service.Project, "bin", configuration, "net10.0", service.Project + ".dll");
+        if (!File.Exists(assembly))
+        {
+            throw new InvalidOperationException($"{assembly} is missing: build first (`make build`).");
+        }
+
+        var info = new ProcessStartInfo("dotnet", [assembly])
+        {
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["ASPNETCORE_URLS"] = service.Url;
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["POWERTOOLS_SERVICE_NAME"] = service.Name;
+        info.Environment["DynamoDB__ServiceUrl"] = dynamoDb!.ServiceUrl;
+        info.Environment["Auth__Authority"] = Identity.Issuer;
+        info.Environment["Auth__Audience"] = Identity.ClientId;
+        foreach (var (key, value) in service.Environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"{service.Name} did not start.");
+        process.OutputDataReceived += (_, line) => { if (line.Data is { } text) { log($"[{service.Name}] {text}"); } };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is { } text) { log($"[{service.Name}] {text}"); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var response = await probe.GetAsync(service.Url + "/health", cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return process;
+                }
+            }
+            catch (HttpRequestException) when (!process.HasExited && waited.Elapsed < TimeSpan.FromSeconds(60))
+            {
+            }
+
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{service.Name} exited during start-up (code {process.ExitCode}).");
+            }
+
+            await Task.Delay(150, cancellationToken);
+        }
+    }
+
+    private static void EnsurePortIsFree(int port)
+    {
+        try
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            listener.Start();
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            throw new InvalidOperationException($"Port {port} is in use. Is another `make run` still running?");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = processes.Count - 1; i >= 0; i--)
+        {
+            var process = processes[i];
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+        }
+
+        if (dynamoDb is not null)
+        {
+            await dynamoDb.DisposeAsync();
+        }
+    }
+}
+
+public sealed record LocalService(string Name, string Project, int Port, Dictionary<string, string> Environment)
+{
+    public string Url => $"http://localhost:{Port}";
+}

@@ -1,0 +1,120 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Samples.LocalDev;
+
+// Usage: Samples.LocalDev run|demo|token [--configuration Release] [--user admin|user]
+var command = args.FirstOrDefault() ?? "run";
+var configuration = Option("--configuration") ?? "Release";
+
+using var stop = new CancellationTokenSource();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+
+var console = TextWriter.Synchronized(Console.Out);
+try
+{
+    return command switch
+    {
+        "run" => await RunAsync(),
+        "demo" => await DemoAsync(),
+        "token" => await TokenAsync(),
+        _ => Usage(),
+    };
+}
+catch (InvalidOperationException exception)
+{
+    Console.Error.WriteLine("error: " + exception.Message);
+    return 2;
+}
+
+async Task<int> RunAsync()
+{
+    await using var stack = await LocalStack.StartAsync(configuration, console.WriteLine, stop.Token);
+    PrintWelcome(stack);
+    try
+    {
+        await Task.Delay(Timeout.Infinite, stop.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        console.WriteLine("\nStopping the local stack...");
+    }
+
+    return 0;
+}
+
+async Task<int> DemoAsync()
+{
+    var quiet = new List<string>();
+    int result;
+    await using (var stack = await LocalStack.StartAsync(configuration, line => { lock (quiet) { quiet.Add(line); } }, stop.Token))
+    {
+        console.WriteLine($"Local stack up: DynamoDB Local {stack.DynamoDbUrl}, Cognito {CognitoLocal.Endpoint}/{stack.Identity.UserPoolId}.");
+        result = await new Demo(stack, console).RunAsync(stop.Token);
+    }
+
+    console.WriteLine("Local stack stopped.");
+    return result;
+}
+
+async Task<int> TokenAsync()
+{
+    var state = Path.Combine(RepositoryLayout.StateDirectory, "stack.json");
+    if (!File.Exists(state))
+    {
+        throw new InvalidOperationException("No local stack found. Start one with `make run` in another terminal.");
+    }
+
+    var identity = JsonSerializer.Deserialize<LocalIdentity>(await File.ReadAllTextAsync(state))!;
+    var who = Option("--user") ?? "admin";
+    var user = identity.Users.FirstOrDefault(u => u.Email.StartsWith(who + "@", StringComparison.Ordinal))
+        ?? throw new InvalidOperationException($"No local user '{who}'. Use admin or user.");
+    using var cognito = new CognitoLocal(new HttpClient());
+    Console.WriteLine(await cognito.SignInAsync(identity.ClientId, user.Email, user.Password, stop.Token));
+    return 0;
+}
+
+void PrintWelcome(LocalStack stack)
+{
+    var admin = LocalStack.Users.Single(u => u.IsAdmin);
+    var products = LocalStack.Services.Single(s => s.Name == "products").Url;
+    var users = string.Join(", ", LocalStack.Users.Select(u => $"{u.Email} / {u.Password}{(u.IsAdmin ? " (admin)" : "")}"));
+    console.WriteLine($$"""
+
+        Local stack is up. Ctrl-C stops everything.
+
+          Products API       {{products}}/products        (OpenAPI: {{products}}/openapi/v1.json)
+          DynamoDB Local     {{stack.DynamoDbUrl}}
+          Cognito emulator   {{CognitoLocal.Endpoint}}    user pool {{stack.Identity.UserPoolId}}, app client {{stack.Identity.ClientId}}
+          Users              {{users}}
+
+        Get an ID token, in another terminal:
+          make token                  # admin; `make token USER=user` for the regular user
+          aws cognito-idp initiate-auth --endpoint-url {{CognitoLocal.Endpoint}} --region us-east-1 \
+            --client-id {{stack.Identity.ClientId}} --auth-flow USER_PASSWORD_AUTH \
+            --auth-parameters USERNAME={{admin.Email}},PASSWORD='{{admin.Password}}' \
+            --query AuthenticationResult.IdToken --output text
+
+        Try it:
+          TOKEN=$(make -s token)
+          curl -s {{products}}/products
+          curl -si -X POST {{products}}/products -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+            -d '{"name":"Espresso cup","price":12.5,"currency":"EUR","tags":["kitchen"]}'
+          curl -si -X PUT {{products}}/products/<id> -H "Authorization: Bearer $TOKEN" -H 'If-Match: "1"' \
+            -H 'Content-Type: application/json' -d '{"name":"Espresso cup","price":13,"currency":"EUR"}'
+          curl -si -X DELETE {{products}}/products/<id> -H "Authorization: Bearer $TOKEN"
+
+        """);
+}
+
+int Usage()
+{
+    Console.Error.WriteLine("usage: Samples.LocalDev run|demo|token [--configuration Release] [--user admin|user]");
+    return 2;
+}
+
+string? Option(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
