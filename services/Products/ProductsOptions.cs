@@ -29,6 +29,9 @@ public static class ProductsServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<ProductRepository>();
+        // Built-in minimal-API validation (ProblemDetails 400 with per-field errors). Called here, not in
+        // the service defaults: its source generator finds the validatable types of the calling assembly.
+        services.AddValidation();
         services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ProductsJsonContext.Default));
         return services;

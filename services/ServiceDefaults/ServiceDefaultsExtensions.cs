@@ -32,7 +32,6 @@ public static class ServiceDefaultsExtensions
         services.AddGatewayAuthentication();
         services.AddDynamoDb();
         services.AddSingleton(TimeProvider.System);
-        services.AddValidation();
         services.AddOpenApi();
         services.AddHealthChecks();
 
@@ -40,6 +39,14 @@ public static class ServiceDefaultsExtensions
         {
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
             context.ProblemDetails.Extensions["correlationId"] = CorrelationId.Of(context.HttpContext);
+            if (context.ProblemDetails is HttpValidationProblemDetails validation)
+            {
+                // Name fields as the JSON body does (camelCase), whether a validator reported the .NET
+                // member name ("Price") or the JSON path ("tags[0]").
+                validation.Errors = validation.Errors
+                    .GroupBy(error => JsonNamingPolicy.CamelCase.ConvertName(error.Key))
+                    .ToDictionary(group => group.Key, group => group.SelectMany(error => error.Value).ToArray());
+            }
         });
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

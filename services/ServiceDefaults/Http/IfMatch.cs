@@ -23,6 +23,7 @@ public readonly record struct IfMatch(IfMatchState State, long Version)
         // having seen the current version, which is what the precondition exists to prevent.
         return EntityTagHeaderValue.TryParse(header.Trim(), out var tag)
             && !tag.IsWeak
+            && tag.Tag.Length > 2 // "*" (any version) is refused
             && long.TryParse(tag.Tag.AsSpan(1, tag.Tag.Length - 2), System.Globalization.NumberStyles.None,
                 System.Globalization.CultureInfo.InvariantCulture, out var version)
             ? new(IfMatchState.Version, version)
