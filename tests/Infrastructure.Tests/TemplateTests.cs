@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Samples.LocalDev;
+using YamlDotNet.RepresentationModel;
+
+namespace Samples.Infrastructure.Tests;
+
+/// <summary>infra/template.yaml: lint-clean, safe by default, and usable by `sam local start-api`.</summary>
+public sealed class TemplateTests
+{
+    private static readonly SamTemplate Template = SamTemplate.Load();
+
+    [Fact]
+    public async Task Cfn_lint_reports_no_errors_and_no_warnings()
+    {
+        var (exitCode, output) = await RunAsync("cfn-lint", "--format", "parseable", RepositoryLayout.Template);
+
+        Assert.True(exitCode == 0 && output.Trim().Length == 0, $"cfn-lint exited {exitCode}:\n{output}");
+    }
+
+    [Fact]
+    public async Task The_sam_translator_expands_the_template()
+    {
+        const string script = """
+            import os, sys
+            from samtranslator.translator.transform import transform
+            from samtranslator.public.translator import ManagedPolicyLoader
+            from samtranslator.yaml_helper import yaml_parse
+            os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+            template = yaml_parse(open(sys.argv[1]).read())
+            # As `sam package` would: code locations become S3 URIs.
+            for resource in template["Resources"].values():
+                if resource["Type"] == "AWS::Serverless::Function":
+                    resource["Properties"]["CodeUri"] = "s3://bucket/key.zip"
+            class NoPolicies(ManagedPolicyLoader):
+                def __init__(self): pass
+                def load(self): return {}
+            output = transform(template, {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}, NoPolicies())
+            print(len(output["Resources"]))
+            """;
+
+        var (exitCode, output) = await RunAsync("python3", "-c", script, RepositoryLayout.Template);
+
+        Assert.True(exitCode == 0, output);
+        Assert.True(int.Parse(output.Trim().Split('\n')[^1], System.Globalization.CultureInfo.InvariantCulture) > Template.Resources.Count, output);
+    }
+
+    [Fact]
+    public void A_serverless_resource_comes_before_every_raw_api_gateway_resource()
+    {
+        var types = Template.Resources.Select(resource => resource.Type).ToList();
+        var firstServerless = types.FindIndex(type => type.StartsWith("AWS::Serverless::", StringComparison.Ordinal));
+        var firstRawApi = types.FindIndex(type => type.StartsWith("AWS::ApiGateway", StringComparison.Ordinal));
+
+        Assert.True(firstServerless >= 0, "The template has no AWS::Serverless::* resource.");
+        if (firstRawApi >= 0)
+        {
+            Assert.True(firstServerless < firstRawApi,
+                $"{Template.Resources[firstRawApi].LogicalId} ({types[firstRawApi]}) comes before the first AWS::Serverless::* resource; `sam local start-api` would crash on it.");
+        }
+    }
+
+    [Fact]
+    public void Every_table_is_on_demand_encrypted_recoverable_and_retained()
+    {
+        Assert.NotEmpty(Template.Tables);
+        Assert.All(Template.Tables, table =>
+        {
+            Assert.Equal("PAY_PER_REQUEST", Scalar(table.Properties, "BillingMode"));
+            Assert.Equal("true", Scalar((YamlMappingNode)table.Properties["SSESpecification"], "SSEEnabled"));
+            Assert.Equal("true", Scalar((YamlMappingNode)table.Properties["PointInTimeRecoverySpecification"], "PointInTimeRecoveryEnabled"));
+            Assert.Equal("Retain", Scalar(table.Body, "DeletionPolicy"));
+            Assert.Equal("Retain", Scalar(table.Body, "UpdateReplacePolicy"));
+        });
+    }
+
+    [Fact]
+    public void Each_function_may_touch_only_its_own_table()
+    {
+        var functions = Template.Resources.Where(resource => resource.Type == "AWS::Serverless::Function").ToList();
+        Assert.NotEmpty(functions);
+        Assert.All(functions, function =>
+        {
+            var policies = ((YamlSequenceNode)function.Properties["Policies"]).Children.Cast<YamlMappingNode>().ToList();
+            var tables = policies
+                .Where(policy => policy.Children.ContainsKey("DynamoDBCrudPolicy") || policy.Children.ContainsKey("DynamoDBReadPolicy"))
+                .Select(policy => (YamlMappingNode)policy.Children.Single().Value)
+                .Select(policy => policy["TableName"])
+                .ToList();
+            var expected = function.LogicalId.Replace("Function", "Table", StringComparison.Ordinal);
+            Assert.All(tables, table =>
+            {
+                Assert.Equal("!Ref", table.Tag.Value);
+                Assert.Equal(expected, ((YamlScalarNode)table).Value);
+            });
+            Assert.DoesNotContain(policies, policy => policy.Children.ContainsKey("AmazonDynamoDBFullAccess") || policy.Children.ContainsKey("AdministratorAccess"));
+            Assert.Equal(function.LogicalId.Replace("Function", "", StringComparison.Ordinal), Scalar(function.Properties, "Handler"));
+        });
+    }
+
+    [Fact]
+    public void Functions_run_dotnet10_on_arm64_with_tracing_and_an_alias()
+    {
+        var globals = (YamlMappingNode)((YamlMappingNode)LoadRoot()["Globals"])["Function"];
+
+        Assert.Equal("dotnet10", Scalar(globals, "Runtime"));
+        Assert.Equal(["arm64"], ((YamlSequenceNode)globals["Architectures"]).Children.Select(node => ((YamlScalarNode)node).Value));
+        Assert.Equal("Active", Scalar(globals, "Tracing"));
+        Assert.NotNull(Scalar(globals, "AutoPublishAlias"));
+    }
+
+    private static YamlMappingNode LoadRoot()
+    {
+        using var reader = new StreamReader(RepositoryLayout.Template);
+        var yaml = new YamlStream();
+        yaml.Load(reader);
+        return (YamlMappingNode)yaml.Documents[0].RootNode;
+    }
+
+    private static string? Scalar(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(key, out var value) ? ((YamlScalarNode)value).Value : null;
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string command, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+            return (process.ExitCode, await stdout + await stderr);
+        }
+        catch (System.ComponentModel.Win32Exception exception)
+        {
+            throw new InvalidOperationException(
+                $"`{command}` is not on PATH. The template tests need Python 3 with cfn-lint and aws-sam-translator (pip install cfn-lint).", exception);
+        }
+    }
+}
