@@ -3,14 +3,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 CONFIGURATION ?= Release
-AS ?= admin
+# make's built-in AS (the assembler) is ignored unless given on the command line or in the environment.
+TOKEN_USER := $(if $(filter command line environment,$(origin AS)),$(AS),admin)
 
 # RESTRICTED_FEED=1 builds without Amazon.Lambda.*, Powertools and Testcontainers (a partial NuGet
 # mirror); 0 forces the full build. Unset: detected once by restoring the full build (tools/detect-feed.sh).
 ifeq ($(strip $(RESTRICTED_FEED)),)
 RESTRICTED_FEED := $(shell tools/detect-feed.sh)
 ifeq ($(RESTRICTED_FEED),1)
-$(info NuGet feed lacks Amazon.Lambda.*/Powertools/Testcontainers: building restricted (RestrictedFeed=true, Lambda adapters left out; RESTRICTED_FEED=0|1 overrides).)
+$(shell echo "NuGet feed lacks Amazon.Lambda.*/Powertools/Testcontainers: building restricted (RestrictedFeed=true, Lambda adapters left out; RESTRICTED_FEED=0|1 overrides)." >&2)
 endif
 endif
 RESTRICTED := $(if $(filter 1 true,$(RESTRICTED_FEED)),true,false)
@@ -44,7 +45,7 @@ demo: tools build ## Start the stack, walk every route as a client would, stop; 
 	$(LOCALDEV) demo --configuration $(CONFIGURATION)
 
 token: ## Print an ID token from the running local stack (AS=admin or AS=user)
-	@$(LOCALDEV) token --user $(AS)
+	@$(LOCALDEV) token --user $(TOKEN_USER)
 
 bench: tools build ## Measure latency, throughput and cold start against their floors; writes docs/performance.md
 	dotnet bench/Bench/bin/$(CONFIGURATION)/net10.0/Samples.Bench.dll --configuration $(CONFIGURATION)

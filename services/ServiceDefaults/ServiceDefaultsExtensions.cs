@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
@@ -32,6 +33,9 @@ public static class ServiceDefaultsExtensions
         services.AddGatewayAuthentication();
         services.AddDynamoDb();
         services.AddSingleton(TimeProvider.System);
+        // Bearer tokens need no data protection keys; an in-memory ring avoids writing a key file,
+        // which Lambda's read-only file system would refuse.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddOpenApi();
         services.AddHealthChecks();
 

@@ -31,21 +31,21 @@ public sealed class Demo(LocalStack stack, TextWriter output)
     private async Task ProductsAsync(string adminToken, string memberToken, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = new Uri(LocalStack.Services.Single(s => s.Name == "products").Url) };
-        var body = JsonContent.Create(new JsonObject
+        var body = new JsonObject
         {
             ["name"] = "Espresso cup",
             ["description"] = "Porcelain, 80 ml.",
             ["price"] = 12.50m,
             ["currency"] = "EUR",
             ["tags"] = new JsonArray("kitchen", "coffee"),
-        });
+        };
 
         output.WriteLine("\nProducts (HTTP API) at " + http.BaseAddress);
         await Step("list products, anonymously", http, HttpMethod.Get, "/products", null, null, HttpStatusCode.OK, cancellationToken);
         await Step("create without a token", http, HttpMethod.Post, "/products", null, body, HttpStatusCode.Unauthorized, cancellationToken);
         await Step("create as a non-admin", http, HttpMethod.Post, "/products", memberToken, body, HttpStatusCode.Forbidden, cancellationToken);
         await Step("create with an invalid body", http, HttpMethod.Post, "/products", adminToken,
-            JsonContent.Create(new JsonObject { ["name"] = "", ["price"] = -1, ["currency"] = "euro" }), HttpStatusCode.BadRequest, cancellationToken);
+            new JsonObject { ["name"] = "", ["price"] = -1, ["currency"] = "euro" }, HttpStatusCode.BadRequest, cancellationToken);
 
         var created = await Step("create as admin", http, HttpMethod.Post, "/products", adminToken, body, HttpStatusCode.Created, cancellationToken);
         var location = created.Headers.Location?.ToString() ?? "/products/missing";
@@ -64,10 +64,10 @@ public sealed class Demo(LocalStack stack, TextWriter output)
     }
 
     private async Task<HttpResponseMessage> Step(
-        string title, HttpClient http, HttpMethod method, string path, string? token, HttpContent? body,
+        string title, HttpClient http, HttpMethod method, string path, string? token, JsonObject? body,
         HttpStatusCode expected, CancellationToken cancellationToken, string? ifMatch = null)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = body };
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

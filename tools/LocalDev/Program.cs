@@ -89,7 +89,7 @@ void PrintWelcome(LocalStack stack)
           Users              {{users}}
 
         Get an ID token, in another terminal:
-          make token                  # admin; `make token USER=user` for the regular user
+          make token                  # admin; `make token AS=user` for the regular user
           aws cognito-idp initiate-auth --endpoint-url {{CognitoLocal.Endpoint}} --region us-east-1 \
             --client-id {{stack.Identity.ClientId}} --auth-flow USER_PASSWORD_AUTH \
             --auth-parameters USERNAME={{admin.Email}},PASSWORD='{{admin.Password}}' \

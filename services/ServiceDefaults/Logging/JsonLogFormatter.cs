@@ -16,6 +16,9 @@ public sealed class JsonLogFormatter(IOptionsMonitor<JsonLogFormatterOptions> op
 {
     public const string FormatterName = "powertools-json";
 
+    // Log lines are read by people and CloudWatch, not embedded in HTML: escape only what JSON requires.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
         var message = logEntry.Formatter?.Invoke(logEntry.State, logEntry.Exception);
@@ -25,7 +28,7 @@ public sealed class JsonLogFormatter(IOptionsMonitor<JsonLogFormatterOptions> op
         }
 
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("timestamp", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
