@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Data;
 
 namespace Samples.Products;
@@ -29,6 +30,7 @@ public static class ProductsServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<ProductRepository>();
+        services.AddDynamoDbWarmup(provider => provider.GetRequiredService<IOptions<ProductsOptions>>().Value.TableName);
         // Built-in minimal-API validation (ProblemDetails 400 with per-field errors). Called here, not in
         // the service defaults: its source generator finds the validatable types of the calling assembly.
         services.AddValidation();

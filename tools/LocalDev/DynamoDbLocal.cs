@@ -54,7 +54,8 @@ public sealed class DynamoDbLocal : IAsyncDisposable
         {
             "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             $"-Djava.library.path={Path.Combine(directory, "DynamoDBLocal_lib")}",
-            "-jar", jar, "-inMemory", "-disableTelemetry", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // -sharedDb: one database whatever the credentials and region, so the AWS CLI sees the app's tables.
+            "-jar", jar, "-inMemory", "-sharedDb", "-disableTelemetry", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         })
         {
             start.ArgumentList.Add(argument);
