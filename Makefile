@@ -52,10 +52,10 @@ bench: tools build ## Measure latency, throughput and cold start against their f
 
 lint: build ## cfn-lint the template and check formatting
 	cfn-lint infra/template.yaml
-	dotnet format Samples.sln --verify-no-changes --no-restore -v quiet
+	RestrictedFeed=$(RESTRICTED) dotnet format Samples.sln --verify-no-changes --no-restore -v quiet
 
 format: ## Apply dotnet format
-	dotnet format Samples.sln -p:RestrictedFeed=$(RESTRICTED)
+	RestrictedFeed=$(RESTRICTED) dotnet format Samples.sln
 
 clean: ## Remove build outputs and local state
 	dotnet clean Samples.sln -c $(CONFIGURATION) --nologo -v quiet

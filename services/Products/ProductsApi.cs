@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Http;
-using Microsoft.Extensions.Options;
 
 namespace Samples.Products;
 

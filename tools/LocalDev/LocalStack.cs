@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Amazon.DynamoDBv2;
 
 namespace Samples.LocalDev;
 
@@ -85,12 +84,43 @@ public sealed class LocalStack : IAsyncDisposable
             JsonSerializer.Serialize(Identity, new JsonSerializerOptions { WriteIndented = true }),
             cancellationToken);
         log($"                    user pool {Identity.UserPoolId}, app client {Identity.ClientId}");
+        await WriteSamLocalEnvironmentAsync(template, cancellationToken);
 
         foreach (var service in Services)
         {
             log($"{service.Name,-20}starting on port {service.Port}");
             processes.Add(await StartServiceAsync(service, configuration, log, cancellationToken));
         }
+    }
+
+    /// <summary>
+    /// .local/sam-env.json for `sam local start-api --env-vars`: points every function at this stack on the
+    /// host (run SAM with --docker-network host, so the container's localhost is the host's).
+    /// </summary>
+    private async Task WriteSamLocalEnvironmentAsync(SamTemplate template, CancellationToken cancellationToken)
+    {
+        var functions = new Dictionary<string, Dictionary<string, string>>();
+        foreach (var function in template.Resources.Where(resource => resource.Type == "AWS::Serverless::Function"))
+        {
+            var variables = new Dictionary<string, string>
+            {
+                ["DynamoDB__ServiceUrl"] = $"http://localhost:{DynamoDbPort}",
+                ["Auth__Authority"] = Identity.Issuer,
+                ["Auth__Audience"] = Identity.ClientId,
+            };
+            var service = Services.FirstOrDefault(s => function.LogicalId == s.Project + "Function");
+            foreach (var (key, value) in service?.Environment ?? [])
+            {
+                variables[key] = value;
+            }
+
+            functions[function.LogicalId] = variables;
+        }
+
+        await File.WriteAllTextAsync(
+            Path.Combine(RepositoryLayout.StateDirectory, "sam-env.json"),
+            JsonSerializer.Serialize(functions, new JsonSerializerOptions { WriteIndented = true }),
+            cancellationToken);
     }
 
     private async Task<Process> StartServiceAsync(LocalService service, string configuration, Action<string> log, CancellationToken cancellationToken)

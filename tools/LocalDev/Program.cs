@@ -104,6 +104,9 @@ void PrintWelcome(LocalStack stack)
             -H 'Content-Type: application/json' -d '{"name":"Espresso cup","price":13,"currency":"EUR"}'
           curl -si -X DELETE {{products}}/products/<id> -H "Authorization: Bearer $TOKEN"
 
+        The same functions in Lambda containers (needs SAM CLI and Docker), against this stack:
+          sam build && sam local start-api --env-vars .local/sam-env.json --docker-network host --port 3000
+
         """);
 }
 

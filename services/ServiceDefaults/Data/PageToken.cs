@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
 
