@@ -125,7 +125,7 @@ public static class ProductsApi
         }
 
         long? expectedVersion = precondition.State == IfMatchState.Version ? precondition.Version : null;
-        return (await repository.DeleteAsync(id, expectedVersion, cancellationToken)).Outcome switch
+        return await repository.DeleteAsync(id, expectedVersion, cancellationToken) switch
         {
             WriteOutcome.NotFound => NotFound(id),
             WriteOutcome.VersionMismatch => PreconditionProblems.Failed(),

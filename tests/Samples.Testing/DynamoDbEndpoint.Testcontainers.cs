@@ -11,14 +11,15 @@ public static partial class DynamoDbEndpoint
 
     private static async Task<Running?> StartContainerAsync()
     {
-        var container = new DynamoDbBuilder("amazon/dynamodb-local:3.3.0").Build();
+        DynamoDbContainer container;
         try
         {
+            // Build() already looks for a Docker endpoint and throws when there is none.
+            container = new DynamoDbBuilder("amazon/dynamodb-local:3.3.0").Build();
             await container.StartAsync();
         }
         catch (DockerUnavailableException)
         {
-            await container.DisposeAsync();
             return null;
         }
 

@@ -15,10 +15,15 @@ public readonly record struct WriteResult<T>(WriteOutcome Outcome, T? Value)
 {
     public static WriteResult<T> Done(T? value) => new(WriteOutcome.Done, value);
 
+    public static WriteResult<T> Refused(ConditionalCheckFailedException failure) => new(RefusedOutcome.Of(failure), default);
+}
+
+internal static class RefusedOutcome
+{
     /// <summary>
-    /// A refused write was asked for the item as it stood (ReturnValuesOnConditionCheckFailure = ALL_OLD):
-    /// no item means it does not exist; an item means its version differed.
+    /// A refused write asked for the item as it stood (ReturnValuesOnConditionCheckFailure = ALL_OLD):
+    /// no item means it does not exist; an item means its version differed. One round trip, no extra read.
     /// </summary>
-    public static WriteResult<T> Refused(ConditionalCheckFailedException failure) =>
-        new(failure.Item is { Count: > 0 } ? WriteOutcome.VersionMismatch : WriteOutcome.NotFound, default);
+    public static WriteOutcome Of(ConditionalCheckFailedException failure) =>
+        failure.Item is { Count: > 0 } ? WriteOutcome.VersionMismatch : WriteOutcome.NotFound;
 }

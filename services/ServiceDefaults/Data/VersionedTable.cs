@@ -1,0 +1,165 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+
+namespace Samples.ServiceDefaults.Data;
+
+/// <summary>
+/// The conditional reads and writes every service needs on a table keyed by one string attribute whose
+/// items carry a numeric <c>version</c>. Repositories keep their own attribute mapping and call these.
+/// </summary>
+public sealed class VersionedTable(IAmazonDynamoDB dynamoDb, string tableName, string keyAttribute)
+{
+    public const string VersionAttribute = "version";
+
+    public string TableName => tableName;
+
+    public async Task<Dictionary<string, AttributeValue>?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var response = await dynamoDb.GetItemAsync(new GetItemRequest
+        {
+            TableName = tableName,
+            Key = Key(key),
+            // Read-after-write: the ETag a client gets here must be the one a write compares against.
+            ConsistentRead = true,
+        }, cancellationToken);
+        return response.Item is { Count: > 0 } item ? item : null;
+    }
+
+    /// <summary>One bounded page of a paginated Scan: at most <see cref="PageRequest.Limit"/> items read.</summary>
+    public async Task<(List<Dictionary<string, AttributeValue>> Items, string? NextToken)> ScanAsync(PageRequest page, CancellationToken cancellationToken)
+    {
+        var response = await dynamoDb.ScanAsync(new ScanRequest
+        {
+            TableName = tableName,
+            Limit = page.Limit,
+            ExclusiveStartKey = page.StartKey,
+        }, cancellationToken);
+        return (response.Items ?? [], PageToken.Encode(response.LastEvaluatedKey));
+    }
+
+    /// <summary>One page of items whose <paramref name="attribute"/> equals <paramref name="value"/>, through a GSI.</summary>
+    public async Task<(List<Dictionary<string, AttributeValue>> Items, string? NextToken)> QueryIndexAsync(
+        string indexName, string attribute, string value, PageRequest page, CancellationToken cancellationToken)
+    {
+        var response = await dynamoDb.QueryAsync(new QueryRequest
+        {
+            TableName = tableName,
+            IndexName = indexName,
+            KeyConditionExpression = "#attribute = :value",
+            ExpressionAttributeNames = new() { ["#attribute"] = attribute },
+            ExpressionAttributeValues = new() { [":value"] = new AttributeValue { S = value } },
+            Limit = page.Limit,
+            ExclusiveStartKey = page.StartKey,
+        }, cancellationToken);
+        return (response.Items ?? [], PageToken.Encode(response.LastEvaluatedKey));
+    }
+
+    /// <returns>False when an item with this key already exists; nothing is overwritten.</returns>
+    public async Task<bool> CreateAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamoDb.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName,
+                Item = item,
+                ConditionExpression = "attribute_not_exists(#key)",
+                ExpressionAttributeNames = new() { ["#key"] = keyAttribute },
+            }, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Sets every field with a value and removes every field without one, in one UpdateItem that succeeds
+    /// only if the item exists at <paramref name="expectedVersion"/>; the version becomes the next one.
+    /// Fields not named are kept (the key, creation time, owner...).
+    /// </summary>
+    public async Task<WriteResult<Dictionary<string, AttributeValue>>> ReplaceAsync(
+        string key, IReadOnlyDictionary<string, AttributeValue?> fields, long expectedVersion, CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<string, string> { ["#key"] = keyAttribute, ["#version"] = VersionAttribute };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":expected"] = Number(expectedVersion),
+            [":next"] = Number(expectedVersion + 1),
+        };
+        var set = new List<string> { "#version = :next" };
+        var remove = new List<string>();
+        var index = 0;
+        foreach (var (name, value) in fields)
+        {
+            var placeholder = $"#f{index}";
+            names[placeholder] = name;
+            if (value is null)
+            {
+                remove.Add(placeholder);
+            }
+            else
+            {
+                values[$":f{index}"] = value;
+                set.Add($"{placeholder} = :f{index}");
+            }
+
+            index++;
+        }
+
+        try
+        {
+            var response = await dynamoDb.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = Key(key),
+                UpdateExpression = "SET " + string.Join(", ", set) + (remove.Count > 0 ? " REMOVE " + string.Join(", ", remove) : ""),
+                ConditionExpression = "attribute_exists(#key) AND #version = :expected",
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = values,
+                ReturnValues = ReturnValue.ALL_NEW,
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+            }, cancellationToken);
+            return WriteResult<Dictionary<string, AttributeValue>>.Done(response.Attributes);
+        }
+        catch (ConditionalCheckFailedException failed)
+        {
+            return WriteResult<Dictionary<string, AttributeValue>>.Refused(failed);
+        }
+    }
+
+    /// <summary>Deletes the item; with <paramref name="expectedVersion"/>, only if it is still that version.</summary>
+    public async Task<WriteOutcome> DeleteAsync(string key, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var request = new DeleteItemRequest
+        {
+            TableName = tableName,
+            Key = Key(key),
+            ConditionExpression = "attribute_exists(#key)",
+            ExpressionAttributeNames = new() { ["#key"] = keyAttribute },
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        };
+        if (expectedVersion is { } version)
+        {
+            request.ConditionExpression += " AND #version = :expected";
+            request.ExpressionAttributeNames["#version"] = VersionAttribute;
+            request.ExpressionAttributeValues = new() { [":expected"] = Number(version) };
+        }
+
+        try
+        {
+            await dynamoDb.DeleteItemAsync(request, cancellationToken);
+            return WriteOutcome.Done;
+        }
+        catch (ConditionalCheckFailedException failed)
+        {
+            return RefusedOutcome.Of(failed);
+        }
+    }
+
+    public static AttributeValue Number(long value) =>
+        new() { N = value.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    private Dictionary<string, AttributeValue> Key(string key) => new() { [keyAttribute] = new AttributeValue { S = key } };
+}
