@@ -70,7 +70,7 @@ public static class ProductsApi
             Version: 1,
             CreatedAt: now,
             UpdatedAt: now,
-            CreatedBy: user.FindFirstValue("sub")!);
+            CreatedBy: user.Subject());
 
         if (!await repository.CreateAsync(product, cancellationToken))
         {

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Samples.ServiceDefaults.Authentication;
@@ -37,6 +39,16 @@ public static class ServiceDefaultsExtensions
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddOpenApi();
         services.AddHealthChecks();
+
+        // Origins allowed to call from a browser (env: Cors__AllowedOrigins, comma-separated). HTTP APIs add
+        // CORS headers at the gateway; REST proxy integrations pass the app's headers through.
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IConfiguration>((cors, configuration) => cors.AddDefaultPolicy(policy => policy
+            .WithOrigins(configuration["Cors:AllowedOrigins"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [])
+            .WithMethods("GET", "POST", "PUT", "DELETE")
+            .WithHeaders("Authorization", "Content-Type", "If-Match", "X-Correlation-Id", "X-Api-Key")
+            .WithExposedHeaders("ETag", "Location", "X-Correlation-Id")
+            .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
@@ -71,6 +83,7 @@ public static class ServiceDefaultsExtensions
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseMiddleware<CorrelationId>();
+        app.UseCors();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>(MaxRequestBodyBytes);

@@ -35,9 +35,12 @@ internal static class AuthenticationSetup
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<CognitoAuthOptions>>((jwt, auth) => ConfigureCognito(jwt, auth.Value));
 
+        // A signed-in caller is one with a subject: every Cognito token has "sub".
+        var signedIn = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim("sub").Build();
         services.AddAuthorizationBuilder()
-            // Secure by default: an endpoint without its own policy needs a signed-in caller.
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .SetDefaultPolicy(signedIn)
+            // Secure by default: an endpoint without its own policy or AllowAnonymous needs a signed-in caller.
+            .SetFallbackPolicy(signedIn)
             .AddPolicy(Policies.Admin, policy => policy
                 .RequireAuthenticatedUser()
                 .RequireClaim("sub")

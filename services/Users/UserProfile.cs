@@ -1,0 +1,90 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Samples.ServiceDefaults.Data;
+
+namespace Samples.Users;
+
+/// <summary>
+/// A user's profile. It belongs to a Cognito identity: <see cref="UserId"/> is the token's <c>sub</c>,
+/// <see cref="Email"/> comes from the token (absent when an admin created the profile for someone else
+/// and that user has not saved it since).
+/// </summary>
+public sealed record UserProfile(
+    string UserId,
+    string? Email,
+    string DisplayName,
+    string? Bio,
+    string? AvatarUrl,
+    long Version,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// The body of PUT /users/me and PUT /users/{userId}: the fields a user owns. The same rules are the
+/// UserReplace JSON-schema model in infra/template.yaml; tests run one corpus through both.
+/// </summary>
+public record UserProfileInput(string? DisplayName, string? Bio, string? AvatarUrl) : IValidatableObject
+{
+    public const int MaxDisplayName = 100;
+    public const int MaxBio = 500;
+    public const int MaxAvatarUrl = 2048;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Lengths count Unicode code points, as JSON Schema's maxLength does at the gateway.
+        if (DisplayName is null || CodePoints(DisplayName) is 0 or > MaxDisplayName || !ProfileRules.HasVisibleCharacter().IsMatch(DisplayName))
+        {
+            yield return new($"displayName is required: 1 to {MaxDisplayName} characters, not only spaces.", [nameof(DisplayName)]);
+        }
+
+        if (Bio is not null && CodePoints(Bio) > MaxBio)
+        {
+            yield return new($"bio can be at most {MaxBio} characters.", [nameof(Bio)]);
+        }
+
+        if (AvatarUrl is not null && (AvatarUrl.Length > MaxAvatarUrl || !ProfileRules.HttpsUrl().IsMatch(AvatarUrl)))
+        {
+            yield return new($"avatarUrl must be an absolute https URL of at most {MaxAvatarUrl} characters.", [nameof(AvatarUrl)]);
+        }
+    }
+
+    private static int CodePoints(string text) => text.EnumerateRunes().Count();
+}
+
+/// <summary>The body of POST /users. Only an admin may name another user's <see cref="UserId"/>.</summary>
+public sealed record NewUserProfileInput(string? UserId, string? DisplayName, string? Bio, string? AvatarUrl)
+    : UserProfileInput(DisplayName, Bio, AvatarUrl), IValidatableObject
+{
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        foreach (var error in Validate(validationContext))
+        {
+            yield return error;
+        }
+
+        if (UserId is not null && !ProfileRules.UserId().IsMatch(UserId))
+        {
+            yield return new("userId must be 1 to 128 letters, digits or '-', like a Cognito sub.", [nameof(UserId)]);
+        }
+    }
+}
+
+/// <summary>The patterns shared by the app and the gateway's models (same expressions in the template).</summary>
+public static partial class ProfileRules
+{
+    [GeneratedRegex(@"^[A-Za-z0-9-]{1,128}$")]
+    public static partial Regex UserId();
+
+    [GeneratedRegex(@"\S")]
+    public static partial Regex HasVisibleCharacter();
+
+    [GeneratedRegex(@"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$")]
+    public static partial Regex HttpsUrl();
+}
+
+[JsonSerializable(typeof(UserProfile))]
+[JsonSerializable(typeof(UserProfileInput))]
+[JsonSerializable(typeof(NewUserProfileInput))]
+[JsonSerializable(typeof(Page<UserProfile>))]
+internal sealed partial class UsersJsonContext : JsonSerializerContext;
