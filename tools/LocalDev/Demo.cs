@@ -23,6 +23,7 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         output.WriteLine($"Signed in {admin.Email} (admin) and {member.Email} with USER_PASSWORD_AUTH.");
 
         await ProductsAsync(adminToken, memberToken, cancellationToken);
+        await UsersAsync(adminToken, memberToken, cancellationToken);
 
         output.WriteLine(failures == 0 ? "\nDemo passed: every step behaved as expected." : $"\nDemo FAILED: {failures} step(s) misbehaved.");
         return failures == 0 ? 0 : 1;
@@ -61,6 +62,39 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         await Step("delete with the stale ETag", http, HttpMethod.Delete, location, adminToken, null, HttpStatusCode.PreconditionFailed, cancellationToken, etag);
         await Step("delete with the current ETag", http, HttpMethod.Delete, location, adminToken, null, HttpStatusCode.NoContent, cancellationToken, replaced.Headers.ETag?.ToString());
         await Step("read the deleted product", http, HttpMethod.Get, location, null, null, HttpStatusCode.NotFound, cancellationToken);
+    }
+
+    private async Task UsersAsync(string adminToken, string memberToken, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(LocalStack.Services.Single(s => s.Name == "users").Url) };
+        var memberId = Subject(memberToken);
+        var adminId = Subject(adminToken);
+        var profile = new JsonObject { ["displayName"] = "Uma", ["bio"] = "Reads everything.", ["avatarUrl"] = "https://example.com/uma.png" };
+
+        output.WriteLine("\nUsers (REST API) at " + http.BaseAddress);
+        await Step("read my profile without a token", http, HttpMethod.Get, "/users/me", null, null, HttpStatusCode.Unauthorized, cancellationToken);
+        await Step("read my profile before creating it", http, HttpMethod.Get, "/users/me", memberToken, null, HttpStatusCode.NotFound, cancellationToken);
+        await Step("create my profile", http, HttpMethod.Post, "/users", memberToken, profile, HttpStatusCode.Created, cancellationToken);
+        await Step("create it again", http, HttpMethod.Post, "/users", memberToken, profile, HttpStatusCode.Conflict, cancellationToken);
+        var read = await Step("read my profile", http, HttpMethod.Get, "/users/me", memberToken, null, HttpStatusCode.OK, cancellationToken);
+        var etag = read.Headers.ETag?.ToString();
+        await Step("replace it without If-Match", http, HttpMethod.Put, "/users/me", memberToken, profile, HttpStatusCode.PreconditionRequired, cancellationToken);
+        var replaced = await Step("replace it with its ETag", http, HttpMethod.Put, "/users/me", memberToken, profile, HttpStatusCode.OK, cancellationToken, etag);
+        await Step("replace it with the stale ETag", http, HttpMethod.Put, "/users/me", memberToken, profile, HttpStatusCode.PreconditionFailed, cancellationToken, etag);
+        await Step("read someone else's profile as a member", http, HttpMethod.Get, $"/users/{adminId}", memberToken, null, HttpStatusCode.NotFound, cancellationToken);
+        await Step("list profiles as a member", http, HttpMethod.Get, "/users", memberToken, null, HttpStatusCode.Forbidden, cancellationToken);
+        await Step("read the member's profile as admin", http, HttpMethod.Get, $"/users/{memberId}", adminToken, null, HttpStatusCode.OK, cancellationToken);
+        await Step("find a profile by e-mail as admin", http, HttpMethod.Get, "/users?email=user%40example.com", adminToken, null, HttpStatusCode.OK, cancellationToken);
+        await Step("delete my profile", http, HttpMethod.Delete, "/users/me", memberToken, null, HttpStatusCode.NoContent, cancellationToken, replaced.Headers.ETag?.ToString());
+        await Step("read it after deleting", http, HttpMethod.Get, "/users/me", memberToken, null, HttpStatusCode.NotFound, cancellationToken);
+    }
+
+    /// <summary>The token's sub, read from its payload (the service validates it; the demo only needs the id).</summary>
+    private static string Subject(string token)
+    {
+        var payload = token.Split('.')[1];
+        var json = System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(payload));
+        return JsonNode.Parse(json)!["sub"]!.GetValue<string>();
     }
 
     private async Task<HttpResponseMessage> Step(

@@ -15,6 +15,7 @@ public sealed class LocalStack : IAsyncDisposable
     public static readonly IReadOnlyList<LocalService> Services =
     [
         new("products", "Products", 5100, new() { ["Products__TableName"] = "ProductsTable" }),
+        new("users", "Users", 5200, new() { ["Users__TableName"] = "UsersTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
     ];
 
     public static readonly IReadOnlyList<LocalUser> Users =

@@ -78,12 +78,14 @@ void PrintWelcome(LocalStack stack)
 {
     var admin = LocalStack.Users.Single(u => u.IsAdmin);
     var products = LocalStack.Services.Single(s => s.Name == "products").Url;
+    var usersApi = LocalStack.Services.Single(s => s.Name == "users").Url;
     var users = string.Join(", ", LocalStack.Users.Select(u => $"{u.Email} / {u.Password}{(u.IsAdmin ? " (admin)" : "")}"));
     console.WriteLine($$"""
 
         Local stack is up. Ctrl-C stops everything.
 
           Products API       {{products}}/products        (OpenAPI: {{products}}/openapi/v1.json)
+          Users API          {{usersApi}}/users           (OpenAPI: {{usersApi}}/openapi/v1.json)
           DynamoDB Local     {{stack.DynamoDbUrl}}
           Cognito emulator   {{CognitoLocal.Endpoint}}    user pool {{stack.Identity.UserPoolId}}, app client {{stack.Identity.ClientId}}
           Users              {{users}}
@@ -103,6 +105,9 @@ void PrintWelcome(LocalStack stack)
           curl -si -X PUT {{products}}/products/<id> -H "Authorization: Bearer $TOKEN" -H 'If-Match: "1"' \
             -H 'Content-Type: application/json' -d '{"name":"Espresso cup","price":13,"currency":"EUR"}'
           curl -si -X DELETE {{products}}/products/<id> -H "Authorization: Bearer $TOKEN"
+          curl -si -X POST {{usersApi}}/users -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+            -d '{"displayName":"Ada","bio":"Runs the shop."}'
+          curl -si {{usersApi}}/users/me -H "Authorization: Bearer $TOKEN"
 
         The same functions in Lambda containers (needs SAM CLI and Docker), against this stack:
           sam build && sam local start-api --env-vars .local/sam-env.json --docker-network host --port 3000
