@@ -91,14 +91,12 @@ public static class ProductsApi
             return ProductId.Invalid();
         }
 
-        var precondition = IfMatch.From(request);
-        switch (precondition.State)
+        if (!PreconditionProblems.TryGetRequired(request, out var expectedVersion, out var problem))
         {
-            case IfMatchState.Missing: return PreconditionProblems.Required();
-            case IfMatchState.Invalid: return PreconditionProblems.Malformed();
+            return problem;
         }
 
-        var result = await repository.ReplaceAsync(id, input, precondition.Version, clock.GetUtcNow(), cancellationToken);
+        var result = await repository.ReplaceAsync(id, input, expectedVersion, clock.GetUtcNow(), cancellationToken);
         switch (result.Outcome)
         {
             case WriteOutcome.NotFound: return NotFound(id);
@@ -118,13 +116,11 @@ public static class ProductsApi
         }
 
         // If-Match is optional here: without it the delete is unconditional, with it the version must match.
-        var precondition = IfMatch.From(request);
-        if (precondition.State == IfMatchState.Invalid)
+        if (!PreconditionProblems.TryGetOptional(request, out var expectedVersion, out var problem))
         {
-            return PreconditionProblems.Malformed();
+            return problem;
         }
 
-        long? expectedVersion = precondition.State == IfMatchState.Version ? precondition.Version : null;
         return await repository.DeleteAsync(id, expectedVersion, cancellationToken) switch
         {
             WriteOutcome.NotFound => NotFound(id),

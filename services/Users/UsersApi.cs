@@ -114,16 +114,14 @@ public static class UsersApi
             return NotFound(userId);
         }
 
-        var precondition = IfMatch.From(request);
-        switch (precondition.State)
+        if (!PreconditionProblems.TryGetRequired(request, out var expectedVersion, out var problem))
         {
-            case IfMatchState.Missing: return PreconditionProblems.Required();
-            case IfMatchState.Invalid: return PreconditionProblems.Malformed();
+            return problem;
         }
 
         // The e-mail is the token's: refreshed when users save their own profile, kept when an admin does.
         var email = userId == caller.Subject() ? caller.Email() : null;
-        var result = await repository.ReplaceAsync(userId, input, email, precondition.Version, clock.GetUtcNow(), cancellationToken);
+        var result = await repository.ReplaceAsync(userId, input, email, expectedVersion, clock.GetUtcNow(), cancellationToken);
         switch (result.Outcome)
         {
             case WriteOutcome.NotFound: return NotFound(userId);
@@ -147,13 +145,12 @@ public static class UsersApi
             return NotFound(userId);
         }
 
-        var precondition = IfMatch.From(request);
-        if (precondition.State == IfMatchState.Invalid)
+        // If-Match is optional here: without it the delete is unconditional, with it the version must match.
+        if (!PreconditionProblems.TryGetOptional(request, out var expectedVersion, out var problem))
         {
-            return PreconditionProblems.Malformed();
+            return problem;
         }
 
-        long? expectedVersion = precondition.State == IfMatchState.Version ? precondition.Version : null;
         return await repository.DeleteAsync(userId, expectedVersion, cancellationToken) switch
         {
             WriteOutcome.NotFound => NotFound(userId),

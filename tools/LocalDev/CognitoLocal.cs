@@ -24,19 +24,9 @@ public sealed class CognitoLocal(HttpClient http) : IDisposable
         }
 
         Directory.CreateDirectory(dataDirectory);
-        var info = new ProcessStartInfo("node", [start])
-        {
-            WorkingDirectory = dataDirectory, // it keeps its state in ./.cognito
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var process = Process.Start(info) ?? throw new InvalidOperationException("node did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        // cognito-local keeps its state in ./.cognito under its working directory.
+        var process = ChildProcess.Start("node", [start], dataDirectory,
+            new Dictionary<string, string> { ["PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var waited = Stopwatch.StartNew();

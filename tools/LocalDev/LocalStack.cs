@@ -132,29 +132,16 @@ public sealed class LocalStack : IAsyncDisposable
             throw new InvalidOperationException($"{assembly} is missing: build first (`make build`).");
         }
 
-        var info = new ProcessStartInfo("dotnet", [assembly])
+        var environment = new Dictionary<string, string>(service.Environment)
         {
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["ASPNETCORE_URLS"] = service.Url,
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["POWERTOOLS_SERVICE_NAME"] = service.Name,
+            ["DynamoDB__ServiceUrl"] = dynamoDb!.ServiceUrl,
+            ["Auth__Authority"] = Identity.Issuer,
+            ["Auth__Audience"] = Identity.ClientId,
         };
-        info.Environment["ASPNETCORE_URLS"] = service.Url;
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["POWERTOOLS_SERVICE_NAME"] = service.Name;
-        info.Environment["DynamoDB__ServiceUrl"] = dynamoDb!.ServiceUrl;
-        info.Environment["Auth__Authority"] = Identity.Issuer;
-        info.Environment["Auth__Audience"] = Identity.ClientId;
-        foreach (var (key, value) in service.Environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"{service.Name} did not start.");
-        process.OutputDataReceived += (_, line) => { if (line.Data is { } text) { log($"[{service.Name}] {text}"); } };
-        process.ErrorDataReceived += (_, line) => { if (line.Data is { } text) { log($"[{service.Name}] {text}"); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildProcess.Start("dotnet", [assembly], Path.GetDirectoryName(assembly)!, environment, line => log($"[{service.Name}] {line}"));
 
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var waited = Stopwatch.StartNew();

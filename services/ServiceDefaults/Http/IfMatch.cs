@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -38,9 +39,32 @@ public enum IfMatchState
     Version,
 }
 
-/// <summary>The problem responses of the If-Match protocol, worded once for every service.</summary>
+/// <summary>The If-Match protocol of writes, and its problem responses, worded once for every service.</summary>
 public static class PreconditionProblems
 {
+    /// <summary>Replaces need If-Match: 428 without it, 400 when malformed.</summary>
+    public static bool TryGetRequired(HttpRequest request, out long version, [NotNullWhen(false)] out Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? problem)
+    {
+        var ifMatch = IfMatch.From(request);
+        version = ifMatch.Version;
+        problem = ifMatch.State switch
+        {
+            IfMatchState.Missing => Required(),
+            IfMatchState.Invalid => Malformed(),
+            _ => null,
+        };
+        return problem is null;
+    }
+
+    /// <summary>Deletes honour If-Match when sent: null means unconditional; 400 when malformed.</summary>
+    public static bool TryGetOptional(HttpRequest request, out long? version, [NotNullWhen(false)] out Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? problem)
+    {
+        var ifMatch = IfMatch.From(request);
+        version = ifMatch.State == IfMatchState.Version ? ifMatch.Version : null;
+        problem = ifMatch.State == IfMatchState.Invalid ? Malformed() : null;
+        return problem is null;
+    }
+
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Required() => TypedResults.Problem(
         statusCode: StatusCodes.Status428PreconditionRequired,
         title: "If-Match required",

@@ -2,9 +2,11 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Samples.Users.Tests;
+using Xunit;
 
-internal static class Requests
+namespace Samples.Testing;
+
+public static class Requests
 {
     public static HttpRequestMessage Put(string path, JsonObject body, string? ifMatch)
     {
@@ -30,7 +32,7 @@ internal static class Requests
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 }
 
-internal static class Problems
+public static class Problems
 {
     /// <summary>Asserts an RFC 7807 answer with this status, and returns its body.</summary>
     public static async Task<JsonObject> AssertAsync(HttpResponseMessage response, HttpStatusCode status)

@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Samples.ServiceDefaults.Data;
+
+/// <summary>What every service that owns one table is configured with (its section: "Products", "Users"...).</summary>
+public abstract class TableServiceOptions
+{
+    /// <summary>The table's name: the template passes the real one as {Section}__TableName.</summary>
+    [Required]
+    public string TableName { get; set; } = "";
+
+    [Range(1, 1000)]
+    public int DefaultPageSize { get; set; } = 20;
+
+    [Range(1, 1000)]
+    public int MaxPageSize { get; set; } = 100;
+
+    public PageLimits Paging => new(DefaultPageSize, MaxPageSize);
+}
+
+public static class TableServiceOptionsExtensions
+{
+    /// <summary>Binds and validates the service's options at start-up, and primes DynamoDB with its table.</summary>
+    public static IServiceCollection AddTableServiceOptions<TOptions>(this IServiceCollection services, string sectionName)
+        where TOptions : TableServiceOptions
+    {
+        services.AddOptions<TOptions>()
+            .BindConfiguration(sectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services.AddDynamoDbWarmup(provider => provider.GetRequiredService<IOptions<TOptions>>().Value.TableName);
+    }
+}

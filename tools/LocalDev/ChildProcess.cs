@@ -1,0 +1,31 @@
+using System.Diagnostics;
+
+namespace Samples.LocalDev;
+
+/// <summary>Starts the local stack's child processes with their output captured, never inherited.</summary>
+public static class ChildProcess
+{
+    public static Process Start(
+        string fileName, IEnumerable<string> arguments, string workingDirectory,
+        IReadOnlyDictionary<string, string>? environment = null, Action<string>? output = null)
+    {
+        var info = new ProcessStartInfo(fileName, arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"{fileName} did not start.");
+        process.OutputDataReceived += (_, line) => { if (line.Data is { } text) { output?.Invoke(text); } };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is { } text) { output?.Invoke(text); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}
