@@ -30,6 +30,7 @@ if (Directory.Exists(cognitoState))
 }
 
 using var cognitoProcess = await CognitoLocal.StartAsync(cognitoState, CancellationToken.None);
+AppDomain.CurrentDomain.ProcessExit += (_, _) => { if (!cognitoProcess.HasExited) { cognitoProcess.Kill(entireProcessTree: true); } };
 LocalIdentity identity;
 string token;
 using (var cognito = new CognitoLocal(new HttpClient()))

@@ -11,11 +11,15 @@ namespace Samples.LocalDev;
 /// </summary>
 public sealed class DynamoDbLocal : IAsyncDisposable
 {
-    private readonly Process process;
+    private const string Image = "amazon/dynamodb-local:3.3.0";
 
-    private DynamoDbLocal(Process process, int port)
+    private readonly Process? process;
+    private readonly string? containerId;
+
+    private DynamoDbLocal(Process? process, string? containerId, int port)
     {
         this.process = process;
+        this.containerId = containerId;
         ServiceUrl = $"http://127.0.0.1:{port}";
     }
 
@@ -34,12 +38,26 @@ public sealed class DynamoDbLocal : IAsyncDisposable
             : null;
     }
 
+    /// <summary>
+    /// Starts DynamoDB Local: the jar when Java is on PATH, else Amazon's container image when a Docker
+    /// engine answers. Either way in memory, with one shared database.
+    /// </summary>
     public static async Task<DynamoDbLocal> StartAsync(int port = 0, CancellationToken cancellationToken = default)
     {
-        var jar = FindJar() ?? throw new InvalidOperationException(MissingMessage);
         if (port == 0)
         {
             port = FreePort();
+        }
+
+        var jar = FindJar();
+        if ((jar is null || !await CommandSucceedsAsync("java", "-version")) && await CommandSucceedsAsync("docker", "info"))
+        {
+            return await StartContainerAsync(port, cancellationToken);
+        }
+
+        if (jar is null)
+        {
+            throw new InvalidOperationException(MissingMessage);
         }
 
         var directory = Path.GetDirectoryName(jar)!;
@@ -76,9 +94,43 @@ public sealed class DynamoDbLocal : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var local = new DynamoDbLocal(process, port);
+        var local = new DynamoDbLocal(process, null, port);
         await local.WaitUntilReadyAsync(cancellationToken);
         return local;
+    }
+
+    private static async Task<DynamoDbLocal> StartContainerAsync(int port, CancellationToken cancellationToken)
+    {
+        var run = Process.Start(new ProcessStartInfo("docker",
+            ["run", "--detach", "--rm", "--publish", $"127.0.0.1:{port}:8000", Image, "-jar", "DynamoDBLocal.jar", "-inMemory", "-sharedDb"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var id = (await run.StandardOutput.ReadToEndAsync(cancellationToken)).Trim();
+        await run.WaitForExitAsync(cancellationToken);
+        if (run.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"docker run {Image} failed: {await run.StandardError.ReadToEndAsync(cancellationToken)}");
+        }
+
+        var local = new DynamoDbLocal(null, id, port);
+        await local.WaitUntilReadyAsync(cancellationToken);
+        return local;
+    }
+
+    private static async Task<bool> CommandSucceedsAsync(string command, string argument)
+    {
+        try
+        {
+            using var probe = Process.Start(new ProcessStartInfo(command, [argument]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            await probe.WaitForExitAsync();
+            return probe.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // not installed
+        }
     }
 
     public static IAmazonDynamoDB Client(string serviceUrl) =>
@@ -90,13 +142,19 @@ public sealed class DynamoDbLocal : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!process.HasExited)
+        if (containerId is not null)
+        {
+            using var stop = Process.Start(new ProcessStartInfo("docker", ["rm", "--force", containerId]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            await stop.WaitForExitAsync();
+        }
+
+        if (process is { HasExited: false })
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
 
-        process.Dispose();
+        process?.Dispose();
     }
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
@@ -112,7 +170,7 @@ public sealed class DynamoDbLocal : IAsyncDisposable
             }
             catch (Exception exception) when (exception is HttpRequestException or AmazonServiceException or IOException or SocketException or AmazonClientException)
             {
-                if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
+                if (process is { HasExited: true } || deadline.Elapsed > TimeSpan.FromSeconds(60))
                 {
                     throw new InvalidOperationException($"DynamoDB Local did not become ready at {ServiceUrl}.", exception);
                 }
