@@ -18,15 +18,17 @@ namespace Samples.ServiceDefaults;
 
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>The largest request body any service accepts; larger ones get 413.</summary>
-    public const long MaxRequestBodyBytes = 64 * 1024;
+    /// <summary>The largest request body a service accepts unless it says otherwise; larger ones get 413.</summary>
+    public const long DefaultMaxRequestBodyBytes = 64 * 1024;
 
     /// <summary>
     /// Everything a service shares with the others: Lambda hosting, JSON logs, authentication,
     /// problem details, strict JSON, DynamoDB, OpenAPI and health.
     /// </summary>
-    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, ApiGatewayKind gateway)
+    public static WebApplicationBuilder AddServiceDefaults(
+        this WebApplicationBuilder builder, ApiGatewayKind gateway, long maxRequestBodyBytes = DefaultMaxRequestBodyBytes)
     {
+        builder.Services.AddSingleton(new RequestBodyLimit.Options(maxRequestBodyBytes));
         builder.AddJsonLogging();
         LambdaHosting.Configure(builder, gateway);
 
@@ -86,7 +88,7 @@ public static class ServiceDefaultsExtensions
         app.UseCors();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseMiddleware<RequestBodyLimit>(MaxRequestBodyBytes);
+        app.UseMiddleware<RequestBodyLimit>();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -59,14 +59,29 @@ public sealed class TemplateTests
         }
     }
 
-    [Fact]
-    public void Every_table_is_on_demand_encrypted_recoverable_and_retained()
+    /// <summary>Tables whose items are users' data; the Chat connections table is ephemeral (TTL).</summary>
+    private static readonly string[] DurableTables = ["ProductsTable", "UsersTable"];
+
+    /// <summary>Which table each function owns; the Chat authorizer owns none.</summary>
+    private static readonly Dictionary<string, string?> OwnedTables = new()
     {
-        Assert.NotEmpty(Template.Tables);
+        ["ProductsFunction"] = "ProductsTable",
+        ["UsersFunction"] = "UsersTable",
+        ["ChatFunction"] = "ConnectionsTable",
+        ["ChatAuthorizerFunction"] = null,
+    };
+
+    [Fact]
+    public void Every_table_is_on_demand_and_encrypted_and_durable_ones_are_recoverable_and_retained()
+    {
+        Assert.Equal(OwnedTables.Values.OfType<string>().Order(), Template.Tables.Select(table => table.LogicalId).Order());
         Assert.All(Template.Tables, table =>
         {
             Assert.Equal("PAY_PER_REQUEST", Scalar(table.Properties, "BillingMode"));
             Assert.Equal("true", Scalar((YamlMappingNode)table.Properties["SSESpecification"], "SSEEnabled"));
+        });
+        Assert.All(Template.Tables.Where(table => DurableTables.Contains(table.LogicalId)), table =>
+        {
             Assert.Equal("true", Scalar((YamlMappingNode)table.Properties["PointInTimeRecoverySpecification"], "PointInTimeRecoveryEnabled"));
             Assert.Equal("Retain", Scalar(table.Body, "DeletionPolicy"));
             Assert.Equal("Retain", Scalar(table.Body, "UpdateReplacePolicy"));
@@ -77,24 +92,38 @@ public sealed class TemplateTests
     public void Each_function_may_touch_only_its_own_table()
     {
         var functions = Template.Resources.Where(resource => resource.Type == "AWS::Serverless::Function").ToList();
-        Assert.NotEmpty(functions);
+        Assert.Equal(OwnedTables.Keys.Order(), functions.Select(function => function.LogicalId).Order());
         Assert.All(functions, function =>
         {
-            var policies = ((YamlSequenceNode)function.Properties["Policies"]).Children.Cast<YamlMappingNode>().ToList();
+            var policies = function.Properties.Children.TryGetValue("Policies", out var list)
+                ? ((YamlSequenceNode)list).Children.Cast<YamlMappingNode>().ToList()
+                : [];
             var tables = policies
-                .Where(policy => policy.Children.ContainsKey("DynamoDBCrudPolicy") || policy.Children.ContainsKey("DynamoDBReadPolicy"))
-                .Select(policy => (YamlMappingNode)policy.Children.Single().Value)
-                .Select(policy => policy["TableName"])
+                .Where(policy => policy.Children.Keys.OfType<YamlScalarNode>().Any(key => key.Value!.StartsWith("DynamoDB", StringComparison.Ordinal)))
+                .Select(policy => ((YamlMappingNode)policy.Children.Single().Value)["TableName"])
                 .ToList();
-            var expected = function.LogicalId.Replace("Function", "Table", StringComparison.Ordinal);
+            var owned = OwnedTables[function.LogicalId];
+            Assert.Equal(owned is null ? 0 : 1, tables.Count);
             Assert.All(tables, table =>
             {
                 Assert.Equal("!Ref", table.Tag.Value);
-                Assert.Equal(expected, ((YamlScalarNode)table).Value);
+                Assert.Equal(owned, ((YamlScalarNode)table).Value);
             });
             Assert.DoesNotContain(policies, policy => policy.Children.ContainsKey("AmazonDynamoDBFullAccess") || policy.Children.ContainsKey("AdministratorAccess"));
-            Assert.Equal(function.LogicalId.Replace("Function", "", StringComparison.Ordinal), Scalar(function.Properties, "Handler"));
         });
+    }
+
+    [Fact]
+    public void Only_the_chat_function_may_manage_connections_and_only_on_its_own_api()
+    {
+        var statements = Template.Resource("ChatFunction").Properties["Policies"].AllNodes.OfType<YamlMappingNode>()
+            .Where(node => node.Children.ContainsKey("Action") && ((YamlScalarNode)node["Action"]).Value == "execute-api:ManageConnections")
+            .ToList();
+
+        var statement = Assert.Single(statements);
+        Assert.Equal("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ChatApi}/*/POST/@connections/*", ((YamlScalarNode)statement["Resource"]).Value);
+        Assert.All(Template.Resources.Where(r => r.Type == "AWS::Serverless::Function" && r.LogicalId != "ChatFunction"), function =>
+            Assert.DoesNotContain("ManageConnections", function.Body.ToString(), StringComparison.Ordinal));
     }
 
     [Fact]

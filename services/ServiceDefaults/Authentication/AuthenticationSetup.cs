@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Samples.ServiceDefaults.Authentication;
 
-internal static class AuthenticationSetup
+public static class AuthenticationSetup
 {
     public const string DefaultScheme = "GatewayOrBearer";
 
@@ -17,7 +17,7 @@ internal static class AuthenticationSetup
     /// as is; under <c>sam local start-api</c> (which skips authorizers) and on Kestrel the bearer token is
     /// validated here. A route whose gateway authorizer was forgotten is therefore still protected.
     /// </summary>
-    public static IServiceCollection AddGatewayAuthentication(this IServiceCollection services)
+    internal static IServiceCollection AddGatewayAuthentication(this IServiceCollection services)
     {
         services.AddOptions<CognitoAuthOptions>()
             .BindConfiguration(CognitoAuthOptions.SectionName)
@@ -55,24 +55,27 @@ internal static class AuthenticationSetup
         // The local Cognito emulator serves its metadata over plain http on localhost.
         jwt.RequireHttpsMetadata = auth.Authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
         jwt.MapInboundClaims = false; // keep Cognito's claim names: sub, email, cognito:groups
-        jwt.TokenValidationParameters = new TokenValidationParameters
-        {
-            ValidIssuer = auth.Authority.TrimEnd('/'),
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateLifetime = true,
-            ClockSkew = TimeSpan.FromMinutes(1),
-            NameClaimType = "sub",
-            RoleClaimType = CognitoGroups.ClaimType,
-            // Like API Gateway's JWT authorizer: ID tokens carry the app client id in "aud",
-            // access tokens in "client_id".
-            ValidateAudience = true,
-            AudienceValidator = (audiences, token, _) =>
-                audiences.Contains(auth.Audience, StringComparer.Ordinal)
-                || (token is JsonWebToken jwtToken
-                    && jwtToken.TryGetPayloadValue<string>("client_id", out var clientId)
-                    && string.Equals(clientId, auth.Audience, StringComparison.Ordinal)),
-        };
+        jwt.TokenValidationParameters = ValidationParameters(auth);
     }
+
+    /// <summary>Cognito's token rules, shared by JwtBearer and <see cref="CognitoTokenValidator"/>.</summary>
+    public static TokenValidationParameters ValidationParameters(CognitoAuthOptions auth) => new()
+    {
+        ValidIssuer = auth.Authority.TrimEnd('/'),
+        ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+        RequireSignedTokens = true,
+        RequireExpirationTime = true,
+        ValidateLifetime = true,
+        ClockSkew = TimeSpan.FromMinutes(1),
+        NameClaimType = "sub",
+        RoleClaimType = CognitoGroups.ClaimType,
+        // Like API Gateway's JWT authorizer: ID tokens carry the app client id in "aud",
+        // access tokens in "client_id".
+        ValidateAudience = true,
+        AudienceValidator = (audiences, token, _) =>
+            audiences.Contains(auth.Audience, StringComparer.Ordinal)
+            || (token is JsonWebToken jwtToken
+                && jwtToken.TryGetPayloadValue<string>("client_id", out var clientId)
+                && string.Equals(clientId, auth.Audience, StringComparison.Ordinal)),
+    };
 }

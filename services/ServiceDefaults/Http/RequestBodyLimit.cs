@@ -8,8 +8,13 @@ namespace Samples.ServiceDefaults.Http;
 /// its own limit, but in Lambda the body arrives whole in the event (up to API Gateway's 10 MB), so the
 /// app enforces the limit itself, in every run mode alike.
 /// </summary>
-public sealed class RequestBodyLimit(RequestDelegate next, long maxBytes)
+public sealed class RequestBodyLimit(RequestDelegate next, RequestBodyLimit.Options options)
 {
+    /// <summary>The service's limit, set through AddServiceDefaults.</summary>
+    public sealed record Options(long MaxBytes);
+
+    private readonly long maxBytes = options.MaxBytes;
+
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;

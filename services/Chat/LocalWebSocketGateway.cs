@@ -1,0 +1,318 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Samples.Chat;
+
+/// <summary>
+/// A local stand-in for API Gateway's WebSocket API, active only outside Lambda. It accepts clients at
+/// ws://host/?token=&amp;room=, authorizes the handshake with the same rules as the Lambda authorizer,
+/// turns every event into the POST /{routeKey} the Lambda hosting library would make (route selection:
+/// the frame's "action"), and serves POST, GET and DELETE /@connections/{id} so replies reach the sockets.
+/// It enforces API Gateway's 128 KB message limit.
+/// </summary>
+public sealed partial class LocalWebSocketGateway(
+    IServer server, ChatAuthorizer authorizer, LocalGatewaySecret secret, ILogger<LocalWebSocketGateway> logger) : IDisposable
+{
+    public const int MaxMessageBytes = 128 * 1024;
+
+    private readonly ConcurrentDictionary<string, LocalSocket> sockets = new(StringComparer.Ordinal);
+    private HttpClient? events;
+
+    public int ConnectionCount => sockets.Count;
+
+    /// <summary>Handles one WebSocket client from handshake to close.</summary>
+    public async Task AcceptAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            return;
+        }
+
+        var query = context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
+        var decision = await authorizer.AuthorizeAsync(query, "local:$connect", context.RequestAborted);
+        if (!decision.IsAllowed)
+        {
+            // API Gateway answers a refused handshake with 401/403 and never runs $connect.
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+
+        var connectionId = NewConnectionId();
+        using (var connect = await SendEventAsync(ChatEvents.Connect + context.Request.QueryString, connectionId, decision, body: null, context.RequestAborted))
+        {
+            if (!connect.IsSuccessStatusCode)
+            {
+                context.Response.StatusCode = (int)connect.StatusCode;
+                return;
+            }
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var local = new LocalSocket(socket);
+        sockets[connectionId] = local;
+        try
+        {
+            await ReceiveAsync(connectionId, local, decision, context.RequestAborted);
+        }
+        finally
+        {
+            sockets.TryRemove(connectionId, out _);
+            using var disconnect = await SendEventAsync(ChatEvents.Disconnect, connectionId, decision, body: null, CancellationToken.None);
+        }
+    }
+
+    /// <summary>POST /@connections/{id}: what the Management API's PostToConnection does.</summary>
+    public async Task<IResult> PostToConnectionAsync(HttpContext context, string connectionId)
+    {
+        if (!secret.Matches(context.Request.Headers[WebSocketEvent.SecretHeader]))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        if (!sockets.TryGetValue(connectionId, out var local))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status410Gone);
+        }
+
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        if (buffer.Length > MaxMessageBytes)
+        {
+            return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
+        }
+
+        return await local.SendAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted)
+            ? TypedResults.Ok()
+            : TypedResults.StatusCode(StatusCodes.Status410Gone);
+    }
+
+    /// <summary>GET /@connections/{id}: 200 while the socket is open, 410 once it is gone.</summary>
+    public IResult GetConnection(HttpContext context, string connectionId) =>
+        !secret.Matches(context.Request.Headers[WebSocketEvent.SecretHeader]) ? TypedResults.StatusCode(StatusCodes.Status403Forbidden)
+        : sockets.TryGetValue(connectionId, out var local) ? TypedResults.Ok(new { connectedAt = local.ConnectedAt })
+        : TypedResults.StatusCode(StatusCodes.Status410Gone);
+
+    /// <summary>DELETE /@connections/{id}: closes the socket, as DeleteConnection does.</summary>
+    public async Task<IResult> DeleteConnectionAsync(HttpContext context, string connectionId)
+    {
+        if (!secret.Matches(context.Request.Headers[WebSocketEvent.SecretHeader]))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        if (!sockets.TryRemove(connectionId, out var local))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status410Gone);
+        }
+
+        await local.CloseAsync(WebSocketCloseStatus.NormalClosure, "Closed by the server", context.RequestAborted);
+        return TypedResults.NoContent();
+    }
+
+    private async Task ReceiveAsync(string connectionId, LocalSocket local, AuthorizerResult identity, CancellationToken cancellationToken)
+    {
+        var chunk = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        while (local.Socket.State == WebSocketState.Open)
+        {
+            WebSocketReceiveResult received;
+            try
+            {
+                received = await local.Socket.ReceiveAsync(chunk, cancellationToken);
+            }
+            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
+            {
+                return; // the client went away without a close handshake
+            }
+
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                await local.CloseAsync(WebSocketCloseStatus.NormalClosure, "Bye", CancellationToken.None);
+                return;
+            }
+
+            message.Write(chunk, 0, received.Count);
+            if (message.Length > MaxMessageBytes)
+            {
+                // API Gateway closes the connection with 1009 when a message exceeds 128 KB.
+                await local.CloseAsync(WebSocketCloseStatus.MessageTooBig, "Message too big: the limit is 128 KB", CancellationToken.None);
+                return;
+            }
+
+            if (!received.EndOfMessage)
+            {
+                continue;
+            }
+
+            var body = message.ToArray();
+            message.SetLength(0);
+            using var response = await SendEventAsync("/" + RouteKey(body), connectionId, identity, body, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                LogEventFailed(logger, connectionId, (int)response.StatusCode);
+            }
+        }
+    }
+
+    /// <summary>Route selection $request.body.action: a known action, else $default.</summary>
+    private static string RouteKey(byte[] body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("action", out var action)
+                && action.ValueKind == JsonValueKind.String
+                && ChatEvents.Actions.Contains(action.GetString()!)
+                ? action.GetString()!
+                : "$default";
+        }
+        catch (JsonException)
+        {
+            return "$default";
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendEventAsync(string pathAndQuery, string connectionId, AuthorizerResult identity, byte[]? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery)
+        {
+            Content = new ByteArrayContent(body ?? []) { Headers = { ContentType = new("application/json") } },
+        };
+        request.Headers.Add(WebSocketEvent.SecretHeader, secret.Value);
+        request.Headers.Add(WebSocketEvent.ConnectionHeader, connectionId);
+        request.Headers.Add(WebSocketEvent.UserIdHeader, Uri.EscapeDataString(identity.Context.GetValueOrDefault(ChatAuthorizer.UserIdKey, "")));
+        request.Headers.Add(WebSocketEvent.DisplayNameHeader, Uri.EscapeDataString(identity.Context.GetValueOrDefault(ChatAuthorizer.DisplayNameKey, "")));
+        return await EventClient().SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>Events go to this same app over loopback, as API Gateway would invoke the function.</summary>
+    private HttpClient EventClient() => events ??= new HttpClient { BaseAddress = new Uri(LoopbackAddress(server)), Timeout = TimeSpan.FromSeconds(30) };
+
+    internal static string LoopbackAddress(IServer server)
+    {
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("The local gateway needs a server that listens on an address (Kestrel).");
+        var uri = new Uri(address.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal)
+            .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal).Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal));
+        return $"{uri.Scheme}://{uri.Authority}";
+    }
+
+    /// <summary>Ids shaped like API Gateway's: 12 random bytes, base64.</summary>
+    private static string NewConnectionId() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('/', '_').Replace('+', '-');
+
+    public void Dispose() => events?.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Local gateway: the event of connection {ConnectionId} answered {Status}")]
+    private static partial void LogEventFailed(ILogger logger, string connectionId, int status);
+
+    /// <summary>One client socket; sends are serialized, as a WebSocket allows one send at a time.</summary>
+    private sealed class LocalSocket(WebSocket socket)
+    {
+        private readonly SemaphoreSlim sending = new(1, 1);
+
+        public WebSocket Socket => socket;
+
+        public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
+
+        public async Task<bool> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+        {
+            await sending.WaitAsync(cancellationToken);
+            try
+            {
+                if (socket.State != WebSocketState.Open)
+                {
+                    return false;
+                }
+
+                await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                return true;
+            }
+            catch (WebSocketException)
+            {
+                return false;
+            }
+            finally
+            {
+                sending.Release();
+            }
+        }
+
+        public async Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)
+        {
+            await sending.WaitAsync(cancellationToken);
+            try
+            {
+                if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    await socket.CloseAsync(status, reason, cancellationToken);
+                }
+            }
+            catch (WebSocketException)
+            {
+                // already gone
+            }
+            finally
+            {
+                sending.Release();
+            }
+        }
+    }
+}
+
+/// <summary>A per-process secret: only this process's gateway can make events or post to connections.</summary>
+public sealed class LocalGatewaySecret
+{
+    public string Value { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    public bool Matches(string? presented) =>
+        presented is { Length: 64 } && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(presented), Encoding.ASCII.GetBytes(Value));
+}
+
+/// <summary>Delivers through the local gateway's /@connections endpoint, as the Management API would.</summary>
+public sealed class LocalGatewayMessenger(IServer server, LocalGatewaySecret secret) : IConnectionMessenger, IDisposable
+{
+    private HttpClient? http;
+
+    public async Task<Delivery> PostAsync(WebSocketEvent origin, string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        http ??= new HttpClient { BaseAddress = new Uri(LocalWebSocketGateway.LoopbackAddress(server)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/@connections/" + Uri.EscapeDataString(connectionId))
+        {
+            Content = new ReadOnlyMemoryContent(frame),
+        };
+        request.Headers.Add(WebSocketEvent.SecretHeader, secret.Value);
+        using var response = await http.SendAsync(request, cancellationToken);
+        return response.StatusCode == System.Net.HttpStatusCode.Gone
+            ? Delivery.Gone
+            : response.IsSuccessStatusCode ? Delivery.Delivered : throw new HttpRequestException($"Local gateway answered {(int)response.StatusCode}.");
+    }
+
+    public void Dispose() => http?.Dispose();
+}
+
+public static class LocalWebSocketGatewayExtensions
+{
+    public static IServiceCollection AddLocalWebSocketGateway(this IServiceCollection services) =>
+        services.AddSingleton<LocalGatewaySecret>().AddSingleton<LocalWebSocketGateway>();
+
+    /// <summary>ws://host/?token=&amp;room= and /@connections/{id}. Outside Lambda only.</summary>
+    public static WebApplication MapLocalWebSocketGateway(this WebApplication app)
+    {
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        var gateway = app.Services.GetRequiredService<LocalWebSocketGateway>();
+        var local = app.MapGroup("").AllowAnonymous().ExcludeFromDescription().WithMetadata(Samples.ServiceDefaults.LocalOnlyEndpoint.Instance);
+        local.MapGet("/", gateway.AcceptAsync);
+        local.MapPost("/@connections/{connectionId}", gateway.PostToConnectionAsync);
+        local.MapGet("/@connections/{connectionId}", gateway.GetConnection);
+        local.MapDelete("/@connections/{connectionId}", gateway.DeleteConnectionAsync);
+        return app;
+    }
+}
