@@ -250,9 +250,11 @@ public sealed partial class LocalWebSocketGateway(
             await sending.WaitAsync(cancellationToken);
             try
             {
+                // Send the close frame without waiting for the client's answer, as API Gateway drops a
+                // connection it closes; the receive loop then ends and $disconnect runs.
                 if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
-                    await socket.CloseAsync(status, reason, cancellationToken);
+                    await socket.CloseOutputAsync(status, reason, cancellationToken);
                 }
             }
             catch (WebSocketException)

@@ -28,7 +28,7 @@ public abstract class ServiceApp<TEntryPoint> : WebApplicationFactory<TEntryPoin
     /// <summary>Configuration keys for the service's own options, given its tables' real names.</summary>
     protected abstract IEnumerable<KeyValuePair<string, string?>> ServiceSettings(IReadOnlyDictionary<string, string> tables);
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         dynamoDbUrl = await DynamoDbEndpoint.UrlAsync();
         foreach (var logicalId in tableLogicalIds)

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Samples.Chat.Tests;
+
+/// <summary>
+/// The event endpoints and the authorizer with API Gateway-shaped inputs: what the Lambda hosting library
+/// and the REQUEST authorizer receive. These run in every build, the restricted one included.
+/// </summary>
+public sealed class ChatEventTests(ChatApp app) : IClassFixture<ChatApp>
+{
+    /// <summary>A REQUEST authorizer event for $connect, as API Gateway sends it.</summary>
+    private static JsonObject AuthorizerEvent(string? token) => JsonNode.Parse($$"""
+        {
+          "type": "REQUEST",
+          "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1/$connect",
+          "headers": { "Host": "abcdef1234.execute-api.us-east-1.amazonaws.com", "Sec-WebSocket-Version": "13" },
+          "queryStringParameters": {{(token is null ? "{ \"room\": \"lobby\" }" : $"{{ \"token\": \"{token}\", \"room\": \"lobby\" }}")}},
+          "requestContext": { "routeKey": "$connect", "eventType": "CONNECT", "connectionId": "Jx0aKd1YIAMCJqQ=", "stage": "v1" }
+        }
+        """)!.AsObject();
+
+    private static async Task<AuthorizerResult> AuthorizeAsync(ChatApp app, JsonObject authorizerEvent)
+    {
+        var authorizer = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ChatAuthorizer>(app.Services);
+        var query = authorizerEvent["queryStringParameters"]!.AsObject().ToDictionary(pair => pair.Key, pair => pair.Value!.GetValue<string>());
+        return await authorizer.AuthorizeAsync(query, authorizerEvent["methodArn"]!.GetValue<string>(), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task The_authorizer_allows_a_valid_token_on_the_method_and_passes_the_user_on()
+    {
+        var result = await AuthorizeAsync(app, AuthorizerEvent(TestIssuer.Token("ada-sub")));
+
+        Assert.True(result.IsAllowed);
+        Assert.Equal("ada-sub", result.PrincipalId);
+        Assert.Equal("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1/$connect", result.Resource);
+        Assert.Equal("ada-sub", result.Context[ChatAuthorizer.UserIdKey]);
+        Assert.Equal("ada-sub", result.Context[ChatAuthorizer.DisplayNameKey]); // e-mail local part of ada-sub@example.com
+    }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("expired")]
+    [InlineData("wrong issuer")]
+    [InlineData("bad signature")]
+    [InlineData("alg none")]
+    [InlineData("garbage")]
+    public async Task The_authorizer_denies_every_other_token(string why)
+    {
+        var token = why switch
+        {
+            "expired" => TestIssuer.Token("ada", expires: DateTime.UtcNow.AddMinutes(-5)),
+            "wrong issuer" => TestIssuer.Token("ada", issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"),
+            "bad signature" => TestIssuer.Token("ada", foreignKey: true),
+            "alg none" => TestIssuer.UnsignedToken("ada"),
+            "garbage" => "not.a.jwt",
+            _ => null,
+        };
+
+        var result = await AuthorizeAsync(app, AuthorizerEvent(token));
+
+        Assert.False(result.IsAllowed);
+        Assert.Equal("Deny", result.Effect);
+        Assert.Empty(result.Context);
+    }
+
+    [Theory]
+    [InlineData("/$connect?room=lobby")]
+    [InlineData("/$disconnect")]
+    [InlineData("/sendMessage")]
+    [InlineData("/joinRoom")]
+    [InlineData("/$default")]
+    public async Task Event_routes_refuse_requests_that_did_not_come_from_the_gateway(string path)
+    {
+        using var client = app.CreateClient();
+        var before = await TestTables.SnapshotAsync(app.Table);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent("""{"action":"sendMessage","text":"forged"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(WebSocketEvent.ConnectionHeader, "forged-connection");
+        request.Headers.Add(WebSocketEvent.UserIdHeader, "mallory");
+        request.Headers.Add(WebSocketEvent.SecretHeader, new string('0', 64));
+
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(before, await TestTables.SnapshotAsync(app.Table));
+    }
+
+    [Fact]
+    public async Task Connections_endpoints_refuse_callers_without_the_gateways_secret()
+    {
+        using var client = app.CreateClient();
+
+        using var post = await client.PostAsync("/@connections/anything", new StringContent("{}"), TestContext.Current.CancellationToken);
+        using var get = await client.GetAsync("/@connections/anything", TestContext.Current.CancellationToken);
+        using var delete = await client.DeleteAsync("/@connections/anything", TestContext.Current.CancellationToken);
+
+        Assert.All(new[] { post, get, delete }, response => Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode));
+    }
+}
