@@ -21,6 +21,7 @@ using var dynamoDb = DynamoDbLocal.Client(dynamoDbLocal.ServiceUrl);
 var template = SamTemplate.Load();
 await TableProvisioner.CreateAsync(dynamoDb, template, "ProductsTable", "BenchProducts");
 await TableProvisioner.CreateAsync(dynamoDb, template, "UsersTable", "BenchUsers");
+await TableProvisioner.CreateAsync(dynamoDb, template, "ConnectionsTable", "BenchConnections");
 
 // A real Cognito (emulated) token for the Users routes: the app validates it on every request.
 var cognitoState = Path.Combine(RepositoryLayout.StateDirectory, "bench", "cognito");
@@ -81,6 +82,14 @@ foreach (var service in services)
 }
 
 report.HttpFloor = await Bench.HttpFloorAsync(bareDll, common);
+
+var chatDll = await Publisher.PublishAsync(Path.Combine("services", "Chat", "Chat.csproj"), "Chat", configuration);
+var chatEnvironment = new Dictionary<string, string>(common) { ["Chat__TableName"] = "BenchConnections" };
+foreach (var (clients, broadcasts) in new[] { (100, 40), (500, 20) })
+{
+    Console.WriteLine($"Chat: broadcast to {clients} clients in one room, {broadcasts} times.");
+    report.Broadcasts[clients] = await Bench.BroadcastAsync(chatDll, chatEnvironment, token, clients, broadcasts);
+}
 var path = Path.Combine(RepositoryLayout.Root, "docs", "performance.md");
 await File.WriteAllTextAsync(path, report.ToMarkdown());
 Console.WriteLine($"Wrote {Path.GetRelativePath(RepositoryLayout.Root, path)}.");
@@ -151,6 +160,60 @@ internal static class Bench
 
         Console.WriteLine($"  {service.Name} median {Stats.Median(appTimes):F0} ms, bare minimal API median {Stats.Median(bareTimes):F0} ms, ratio {Stats.Median(appTimes) / Stats.Median(bareTimes):F2}");
         return (appTimes, bareTimes);
+    }
+
+    /// <summary>Send to last receipt: one client sends, every client of the room (the sender too) must receive it.</summary>
+    public static async Task<double[]> BroadcastAsync(string chatDll, Dictionary<string, string> environment, string token, int clients, int broadcasts)
+    {
+        var port = DynamoDbLocal.FreePort();
+        using var app = Apps.Start(chatDll, port, environment);
+        using (var http = Apps.Client(port, null))
+        {
+            await Apps.WaitForOkAsync(http, "/health", TimeSpan.FromSeconds(60));
+        }
+
+        var gateway = new Uri($"ws://127.0.0.1:{port}");
+        var room = "bench-" + clients;
+        var sockets = new List<ChatSocketClient>();
+        try
+        {
+            for (var i = 0; i < clients; i++)
+            {
+                sockets.Add(await ChatSocketClient.ConnectAsync(gateway, token, room, CancellationToken.None));
+            }
+
+            var latencies = new List<double>();
+            for (var round = -2; round < broadcasts; round++) // two warm-up rounds
+            {
+                var text = $"broadcast {round}";
+                var clock = Stopwatch.StartNew();
+                await sockets[0].SendMessageAsync(text, CancellationToken.None);
+                var received = await Task.WhenAll(sockets.Select(socket => socket.ReceiveAsync(TimeSpan.FromSeconds(30), CancellationToken.None)));
+                var elapsed = clock.Elapsed.TotalMilliseconds;
+                if (received.Any(frame => frame?["text"]?.GetValue<string>() != text))
+                {
+                    throw new InvalidOperationException($"A client missed broadcast {round}.");
+                }
+
+                if (round >= 0)
+                {
+                    latencies.Add(elapsed);
+                }
+            }
+
+            var sorted = latencies.Order().ToArray();
+            Console.WriteLine($"  {clients} clients: p50 {Stats.Median(latencies):F1} ms, p99 {sorted[(int)Math.Ceiling(0.99 * sorted.Length) - 1]:F1} ms");
+            return sorted;
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                await socket.DisposeAsync();
+            }
+
+            app.Kill(entireProcessTree: true);
+        }
     }
 
     /// <summary>Context, not a target: one HTTP round trip to a minimal API that does no I/O.</summary>

@@ -23,6 +23,9 @@ public sealed class Report
 
     public LoadResult? HttpFloor { get; set; }
 
+    /// <summary>Broadcast latencies (send to last receipt, ms, sorted) by number of clients in the room.</summary>
+    public Dictionary<int, double[]> Broadcasts { get; } = [];
+
     public string Summary() => string.Join(Environment.NewLine, Warm.Keys.Select(route =>
     {
         var warm = Warm[route].Max(run => run.App.P50 / run.Floor.P50);
@@ -87,6 +90,24 @@ public sealed class Report
         {
             var ratio = Stats.Median(app) / Stats.Median(bare);
             text.AppendLine($"| `{route}` | {Stats.Median(app):F0} ms | {app.Min():F0}–{app.Max():F0} ms | {Stats.Median(bare):F0} ms | {bare.Min():F0}–{bare.Max():F0} ms | {ratio:F2} | {(ratio <= ColdTarget ? "met" : "not met")} |");
+        }
+
+        if (Broadcasts.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("## Chat broadcast: send to last receipt");
+            text.AppendLine();
+            text.AppendLine("One client sends `sendMessage`; the time runs until every client of the room, the sender included, has");
+            text.AppendLine("received it. Through the local WebSocket gateway emulator (each delivery is a POST to its /@connections),");
+            text.AppendLine("DynamoDB Local for the room query, 32 deliveries in parallel. Two warm-up broadcasts are not counted.");
+            text.AppendLine();
+            text.AppendLine("| clients in the room | broadcasts | p50 | p99 | per delivery (p50) |");
+            text.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
+            foreach (var (clients, sorted) in Broadcasts)
+            {
+                var p99 = sorted[(int)Math.Ceiling(0.99 * sorted.Length) - 1];
+                text.AppendLine($"| {clients} | {sorted.Length} | {Stats.Median(sorted):F1} ms | {p99:F1} ms | {Stats.Median(sorted) / clients * 1000:F0} µs |");
+            }
         }
 
         return text.ToString();

@@ -24,6 +24,7 @@ public sealed class Demo(LocalStack stack, TextWriter output)
 
         await ProductsAsync(adminToken, memberToken, cancellationToken);
         await UsersAsync(adminToken, memberToken, cancellationToken);
+        await ChatAsync(adminToken, memberToken, cancellationToken);
 
         output.WriteLine(failures == 0 ? "\nDemo passed: every step behaved as expected." : $"\nDemo FAILED: {failures} step(s) misbehaved.");
         return failures == 0 ? 0 : 1;
@@ -87,6 +88,44 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         await Step("find a profile by e-mail as admin", http, HttpMethod.Get, "/users?email=user%40example.com", adminToken, null, HttpStatusCode.OK, cancellationToken);
         await Step("delete my profile", http, HttpMethod.Delete, "/users/me", memberToken, null, HttpStatusCode.NoContent, cancellationToken, replaced.Headers.ETag?.ToString());
         await Step("read it after deleting", http, HttpMethod.Get, "/users/me", memberToken, null, HttpStatusCode.NotFound, cancellationToken);
+    }
+
+    private async Task ChatAsync(string adminToken, string memberToken, CancellationToken cancellationToken)
+    {
+        var gateway = new UriBuilder(LocalStack.Services.Single(s => s.Name == "chat").Url) { Scheme = "ws" }.Uri;
+        var wait = TimeSpan.FromSeconds(5);
+        output.WriteLine("\nChat (WebSocket API) at " + gateway);
+
+        try
+        {
+            await using var refused = await ChatSocketClient.ConnectAsync(gateway, "not-a-token", "demo", cancellationToken);
+            Check("connect with a bad token", false, "the handshake was accepted");
+        }
+        catch (System.Net.WebSockets.WebSocketException)
+        {
+            Check("connect with a bad token", true, "refused");
+        }
+
+        await using var ada = await ChatSocketClient.ConnectAsync(gateway, adminToken, "demo", cancellationToken);
+        await using var uma = await ChatSocketClient.ConnectAsync(gateway, memberToken, "demo", cancellationToken);
+        await using var other = await ChatSocketClient.ConnectAsync(gateway, adminToken, "elsewhere", cancellationToken);
+        Check("two clients join room 'demo', a third joins 'elsewhere'", true, "connected");
+
+        await ada.SendMessageAsync("Hello Uma!", cancellationToken);
+        Check("Ada says hello: Uma receives it", (await uma.ReceiveAsync(wait, cancellationToken))?["text"]?.GetValue<string>() == "Hello Uma!", "");
+        Check("Ada sees her own message", (await ada.ReceiveAsync(wait, cancellationToken))?["text"]?.GetValue<string>() == "Hello Uma!", "");
+        await uma.SendMessageAsync("Hi Ada!", cancellationToken);
+        Check("Uma answers: Ada receives it", (await ada.ReceiveAsync(wait, cancellationToken))?["text"]?.GetValue<string>() == "Hi Ada!", "");
+        Check("Uma sees her own answer", (await uma.ReceiveAsync(wait, cancellationToken))?["text"]?.GetValue<string>() == "Hi Ada!", "");
+        Check("the client in 'elsewhere' received nothing", await other.ReceiveAsync(TimeSpan.FromMilliseconds(500), cancellationToken) is null, "");
+        await ada.SendAsync("""{"action":"dance"}""", cancellationToken);
+        Check("an unknown action gets an error frame", (await ada.ReceiveAsync(wait, cancellationToken))?["code"]?.GetValue<string>() == "unknown_action", "");
+    }
+
+    private void Check(string title, bool ok, string detail)
+    {
+        failures += ok ? 0 : 1;
+        output.WriteLine($"  {(ok ? "ok  " : "FAIL")} {"WS",-6} {detail,-48} {"",3} {title}");
     }
 
     /// <summary>The token's sub, read from its payload (the service validates it; the demo only needs the id).</summary>

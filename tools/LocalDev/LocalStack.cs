@@ -16,6 +16,7 @@ public sealed class LocalStack : IAsyncDisposable
     [
         new("products", "Products", 5100, new() { ["Products__TableName"] = "ProductsTable" }),
         new("users", "Users", 5200, new() { ["Users__TableName"] = "UsersTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
+        new("chat", "Chat", 5300, new() { ["Chat__TableName"] = "ConnectionsTable" }),
     ];
 
     public static readonly IReadOnlyList<LocalUser> Users =

@@ -79,6 +79,7 @@ void PrintWelcome(LocalStack stack)
     var admin = LocalStack.Users.Single(u => u.IsAdmin);
     var products = LocalStack.Services.Single(s => s.Name == "products").Url;
     var usersApi = LocalStack.Services.Single(s => s.Name == "users").Url;
+    var chat = LocalStack.Services.Single(s => s.Name == "chat").Url.Replace("http://", "ws://", StringComparison.Ordinal);
     var users = string.Join(", ", LocalStack.Users.Select(u => $"{u.Email} / {u.Password}{(u.IsAdmin ? " (admin)" : "")}"));
     console.WriteLine($$"""
 
@@ -86,6 +87,7 @@ void PrintWelcome(LocalStack stack)
 
           Products API       {{products}}/products        (OpenAPI: {{products}}/openapi/v1.json)
           Users API          {{usersApi}}/users           (OpenAPI: {{usersApi}}/openapi/v1.json)
+          Chat WebSocket     {{chat}}/?token=<ID token>&room=lobby   (local API Gateway emulator)
           DynamoDB Local     {{stack.DynamoDbUrl}}
           Cognito emulator   {{CognitoLocal.Endpoint}}    user pool {{stack.Identity.UserPoolId}}, app client {{stack.Identity.ClientId}}
           Users              {{users}}
@@ -108,6 +110,7 @@ void PrintWelcome(LocalStack stack)
           curl -si -X POST {{usersApi}}/users -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
             -d '{"displayName":"Ada","bio":"Runs the shop."}'
           curl -si {{usersApi}}/users/me -H "Authorization: Bearer $TOKEN"
+          npx wscat -c "{{chat}}/?token=$TOKEN&room=lobby"    # then send {"action":"sendMessage","text":"hi"}
 
         The same functions in Lambda containers (needs SAM CLI and Docker), against this stack:
           sam build && sam local start-api --env-vars .local/sam-env.json --docker-network host --port 3000
