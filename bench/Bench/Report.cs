@@ -60,7 +60,8 @@ public sealed class Report
             text.AppendLine();
             text.AppendLine($"## Warm `{route}` against raw `GetItem`");
             text.AppendLine();
-            text.AppendLine($"{runs[0].App.LatenciesMs.Length} requests per run after a warm-up; both paths from the benchmark process.");
+            text.AppendLine($"{runs[0].App.LatenciesMs.Length} requests per run after a warm-up, both paths from the benchmark process; floor and app");
+            text.AppendLine("alternate three times per concurrency level and the round with the median ratio is shown.");
             text.AppendLine();
             text.AppendLine("| concurrency | GetItem p50 | GetItem p99 | GetItem req/s | app p50 | app p99 | app req/s | p50 ratio | target ≤ 1.3 |");
             text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |");

@@ -23,6 +23,7 @@ public sealed class CognitoLocal(HttpClient http) : IDisposable
             throw new InvalidOperationException("cognito-local is not installed. Run `make tools` (npm ci).");
         }
 
+        LocalStack.EnsurePortIsFree(Port);
         Directory.CreateDirectory(dataDirectory);
         // cognito-local keeps its state in ./.cognito under its working directory.
         var process = ChildProcess.Start("node", [start], dataDirectory,

@@ -169,7 +169,7 @@ public sealed class LocalStack : IAsyncDisposable
         }
     }
 
-    private static void EnsurePortIsFree(int port)
+    internal static void EnsurePortIsFree(int port)
     {
         try
         {
@@ -178,7 +178,7 @@ public sealed class LocalStack : IAsyncDisposable
         }
         catch (System.Net.Sockets.SocketException)
         {
-            throw new InvalidOperationException($"Port {port} is in use. Is another `make run` still running?");
+            throw new InvalidOperationException($"Port {port} is in use. Is another `make run`, `make demo` or `make bench` still running?");
         }
     }
 
