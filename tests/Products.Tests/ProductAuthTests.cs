@@ -73,6 +73,23 @@ public sealed class ProductAuthTests(ProductsApp app) : IClassFixture<ProductsAp
     }
 
     [Fact]
+    public async Task A_token_validated_once_keeps_working_and_a_tampered_copy_is_still_refused()
+    {
+        var token = ProductsApp.AdminToken;
+        using var client = app.ClientWithToken(token);
+        var tampered = token[..^4] + (token[^4] == 'A' ? "BBBB" : "AAAA");
+        using var forger = app.ClientWithToken(tampered);
+
+        using var first = await client.PostAsJsonAsync("/products", ProductsApp.ValidBody(), Cancel);
+        using var second = await client.PostAsJsonAsync("/products", ProductsApp.ValidBody(), Cancel);
+        using var forged = await forger.PostAsJsonAsync("/products", ProductsApp.ValidBody(), Cancel);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        await Problems.AssertAsync(forged, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task Reads_need_no_token_and_ignore_a_bad_one()
     {
         var id = await app.CreateProductAsync();

@@ -32,8 +32,13 @@ public static class AuthenticationSetup
             .AddScheme<AuthenticationSchemeOptions, GatewayIdentityHandler>(GatewayIdentityHandler.SchemeName, null)
             .AddJwtBearer();
 
+        services.AddSingleton<ValidatedTokenCache>();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<CognitoAuthOptions>>((jwt, auth) => ConfigureCognito(jwt, auth.Value));
+            .Configure<IOptions<CognitoAuthOptions>, ValidatedTokenCache>((jwt, auth, cache) =>
+            {
+                ConfigureCognito(jwt, auth.Value);
+                jwt.Events = cache.Events();
+            });
 
         // A signed-in caller is one with a subject: every Cognito token has "sub".
         var signedIn = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim("sub").Build();
