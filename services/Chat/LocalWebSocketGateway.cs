@@ -23,8 +23,6 @@ public sealed partial class LocalWebSocketGateway(
     private readonly ConcurrentDictionary<string, LocalSocket> sockets = new(StringComparer.Ordinal);
     private HttpClient? events;
 
-    public int ConnectionCount => sockets.Count;
-
     /// <summary>Handles one WebSocket client from handshake to close.</summary>
     public async Task AcceptAsync(HttpContext context)
     {
@@ -58,7 +56,8 @@ public sealed partial class LocalWebSocketGateway(
         sockets[connectionId] = local;
         try
         {
-            await ReceiveAsync(connectionId, local, decision, context.RequestAborted);
+            using var receiving = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, local.Dropped);
+            await ReceiveAsync(connectionId, local, decision, receiving.Token);
         }
         finally
         {
@@ -112,6 +111,7 @@ public sealed partial class LocalWebSocketGateway(
         }
 
         await local.CloseAsync(WebSocketCloseStatus.NormalClosure, "Closed by the server", context.RequestAborted);
+        local.Drop(); // give the client a moment to answer the close, then stop waiting: $disconnect runs
         return TypedResults.NoContent();
     }
 
@@ -217,8 +217,14 @@ public sealed partial class LocalWebSocketGateway(
     private sealed class LocalSocket(WebSocket socket)
     {
         private readonly SemaphoreSlim sending = new(1, 1);
+        private readonly CancellationTokenSource dropped = new();
 
         public WebSocket Socket => socket;
+
+        /// <summary>Cancelled when the server drops the connection (DELETE /@connections/{id}).</summary>
+        public CancellationToken Dropped => dropped.Token;
+
+        public void Drop() => dropped.CancelAfter(TimeSpan.FromSeconds(1));
 
         public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
 

@@ -84,11 +84,14 @@ public static class ServiceDefaultsExtensions
     /// <summary>The shared middleware, in order, and the health and OpenAPI endpoints.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
+        // The correlation id comes first, so that every log line of a request (routing's too) carries it;
+        // routing is placed explicitly after it, since WebApplication would otherwise put it first.
         app.UseMiddleware<CorrelationId>();
-        app.UseCors();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>();
+        app.UseRouting();
+        app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
 

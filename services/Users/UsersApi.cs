@@ -71,9 +71,15 @@ public static class UsersApi
         string? limit, string? nextToken, string? email, UserRepository repository, IOptions<UsersOptions> options,
         CancellationToken cancellationToken)
     {
+        // An e-mail query pages through the index, whose tokens also carry the index key.
         var keys = email is null ? UserRepository.KeyAttributes : UserRepository.EmailIndexKeyAttributes;
-        if (!PageRequest.TryParse(limit, nextToken, options.Value.Paging, keys, out var page, out var errors)
-            | (email is not null && !LooksLikeEmail(email) && errors.TryAdd("email", ["email must be one e-mail address, such as ada@example.com."])))
+        PageRequest.TryParse(limit, nextToken, options.Value.Paging, keys, out var page, out var errors);
+        if (email is not null && !LooksLikeEmail(email))
+        {
+            errors["email"] = ["email must be one e-mail address, such as ada@example.com."];
+        }
+
+        if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }

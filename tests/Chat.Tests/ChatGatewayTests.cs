@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Samples.Chat.Tests;
 
@@ -210,6 +211,36 @@ public sealed class ChatGatewayTests(ChatApp app) : IClassFixture<ChatApp>
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, await ada.ClosedAsync());
         Assert.Null(await bob.ReceiveAsync(Quiet));
         await Eventually(async () => (await RecordsInRoomAsync(room)).Count == 1);
+        await ada.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_connections_endpoint_posts_reports_and_closes_like_the_management_api()
+    {
+        var userId = "ada-" + Guid.NewGuid().ToString("N");
+        var ada = await app.ConnectAsync(userId, Room());
+        var connectionId = Assert.Single(await RecordsOfUserAsync(userId))["connectionId"].S;
+        using var http = app.CreateClient();
+        http.DefaultRequestHeaders.Add(WebSocketEvent.SecretHeader, app.Services.GetRequiredService<LocalGatewaySecret>().Value);
+        var path = "/@connections/" + Uri.EscapeDataString(connectionId);
+        var cancel = TestContext.Current.CancellationToken;
+
+        using var get = await http.GetAsync(path, cancel);
+        using var post = await http.PostAsync(path, new StringContent("""{"type":"notice","text":"from the server"}"""), cancel);
+        var received = await ada.ReceiveAsync();
+        using var delete = await http.DeleteAsync(path, cancel);
+        var closed = await ada.ClosedAsync();
+        using var getAfter = await http.GetAsync(path, cancel);
+        using var postAfter = await http.PostAsync(path, new StringContent("{}"), cancel);
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        Assert.Equal("from the server", received?["text"]?.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, closed);
+        Assert.Equal(HttpStatusCode.Gone, getAfter.StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, postAfter.StatusCode);
+        await Eventually(async () => (await RecordsOfUserAsync(userId)).Count == 0);
         await ada.DisposeAsync();
     }
 

@@ -22,8 +22,6 @@ public sealed class ChatSocketClient : IAsyncDisposable
         pump = Task.Run(PumpAsync);
     }
 
-    public WebSocketState State => socket.State;
-
     public static async Task<ChatSocketClient> ConnectAsync(Uri gateway, string token, string? room, CancellationToken cancellationToken)
     {
         var query = $"?token={Uri.EscapeDataString(token)}" + (room is null ? "" : $"&room={Uri.EscapeDataString(room)}");

@@ -36,8 +36,8 @@ internal sealed class ValidatedTokenCache(TimeProvider clock) : IDisposable
             if (BearerToken(context.Request.Headers.Authorization.ToString()) is { } token && context.Principal is { } principal)
             {
                 var expires = new DateTimeOffset(context.SecurityToken.ValidTo, TimeSpan.Zero);
-                var until = clock.GetUtcNow() + MaxAge < expires ? clock.GetUtcNow() + MaxAge : expires;
-                cache.Set(Key(token), principal, new MemoryCacheEntryOptions { AbsoluteExpiration = until, Size = 1 });
+                var latest = clock.GetUtcNow() + MaxAge;
+                cache.Set(Key(token), principal, new MemoryCacheEntryOptions { AbsoluteExpiration = expires < latest ? expires : latest, Size = 1 });
             }
 
             return Task.CompletedTask;

@@ -11,8 +11,6 @@ public sealed class VersionedTable(IAmazonDynamoDB dynamoDb, string tableName, s
 {
     public const string VersionAttribute = "version";
 
-    public string TableName => tableName;
-
     public async Task<Dictionary<string, AttributeValue>?> GetAsync(string key, CancellationToken cancellationToken)
     {
         var response = await dynamoDb.GetItemAsync(new GetItemRequest

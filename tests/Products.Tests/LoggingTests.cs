@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Samples.ServiceDefaults.Http;
+using Samples.ServiceDefaults.Logging;
+
+namespace Samples.Products.Tests;
+
+/// <summary>Logs are what CloudWatch will be queried by: snake_case JSON, each line of a request with its correlation id.</summary>
+public sealed class LoggingTests(ProductsApp app) : IClassFixture<ProductsApp>
+{
+    [Fact]
+    public async Task Every_log_line_written_while_handling_a_request_carries_its_correlation_id()
+    {
+        var capture = new ScopeCapture();
+        using var factory = app.WithWebHostBuilder(builder => builder.ConfigureLogging(logging =>
+        {
+            logging.AddProvider(capture);
+            logging.AddFilter<ScopeCapture>(level => level >= LogLevel.Debug);
+        }));
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/products");
+        request.Headers.Add(CorrelationId.HeaderName, "trace-me-42");
+
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        var endpointLines = capture.Lines.Where(line => line.Category.StartsWith("Microsoft.AspNetCore.Routing", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(endpointLines);
+        Assert.All(endpointLines, line => Assert.Equal("trace-me-42", line.CorrelationId));
+    }
+
+    [Fact]
+    public void The_json_formatter_writes_powertools_keys_in_snake_case_with_scope_values()
+    {
+        var formatter = new JsonLogFormatter(new FixedOptions(new JsonLogFormatterOptions { Service = "products" }));
+        var scopes = new LoggerExternalScopeProvider();
+        IReadOnlyList<KeyValuePair<string, object?>> state =
+            [new("ProductId", "p-1"), new("Attempt", 3), new("{OriginalFormat}", "Saved {ProductId} on attempt {Attempt}")];
+        using var writer = new StringWriter();
+
+        using (scopes.Push(new KeyValuePair<string, object>[] { new(CorrelationId.LogKey, "abc-123") }))
+        {
+            formatter.Write(new LogEntry<IReadOnlyList<KeyValuePair<string, object?>>>(
+                LogLevel.Warning, "Samples.Products", new EventId(7), state, null, (_, _) => "Saved p-1 on attempt 3"), scopes, writer);
+        }
+
+        var line = JsonNode.Parse(writer.ToString())!.AsObject();
+        Assert.Equal("Warning", line["level"]!.GetValue<string>());
+        Assert.Equal("products", line["service"]!.GetValue<string>());
+        Assert.Equal("Saved p-1 on attempt 3", line["message"]!.GetValue<string>());
+        Assert.Equal("abc-123", line["correlation_id"]!.GetValue<string>());
+        Assert.Equal("p-1", line["product_id"]!.GetValue<string>());
+        Assert.Equal(3, line["attempt"]!.GetValue<long>());
+        Assert.Equal(7, line["event_id"]!.GetValue<int>());
+        Assert.True(DateTimeOffset.TryParse(line["timestamp"]!.GetValue<string>(), out _));
+        Assert.False(line.ContainsKey("{OriginalFormat}"));
+    }
+
+    private sealed class FixedOptions(JsonLogFormatterOptions value) : IOptionsMonitor<JsonLogFormatterOptions>
+    {
+        public JsonLogFormatterOptions CurrentValue => value;
+
+        public JsonLogFormatterOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<JsonLogFormatterOptions, string?> listener) => null;
+    }
+
+    /// <summary>Records each log line with the correlation id found in its scopes.</summary>
+    private sealed class ScopeCapture : ILoggerProvider, ISupportExternalScope
+    {
+        private IExternalScopeProvider scopes = new LoggerExternalScopeProvider();
+
+        public ConcurrentQueue<(string Category, string? CorrelationId)> Lines { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => scopes = scopeProvider;
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ScopeCapture owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => owner.scopes.Push(state);
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                string? correlationId = null;
+                owner.scopes.ForEachScope((scope, _) =>
+                {
+                    if (scope is IEnumerable<KeyValuePair<string, object>> values
+                        && values.FirstOrDefault(pair => pair.Key == CorrelationId.LogKey).Value is string id)
+                    {
+                        correlationId = id;
+                    }
+                }, (object?)null);
+                owner.Lines.Enqueue((category, correlationId));
+            }
+        }
+    }
+}
