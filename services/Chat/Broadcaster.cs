@@ -6,8 +6,8 @@ namespace Samples.Chat;
 
 /// <summary>
 /// Posts frames to connections: one reply to a sender, or a message to every member of a room with
-/// bounded parallelism. A member that is gone has its record removed (never the sender's); any other
-/// failure is logged and the broadcast goes on.
+/// bounded parallelism and a deadline per post. A member that is gone has its record removed (never the
+/// sender's); any other failure, a timeout included, is logged and the broadcast goes on.
 /// </summary>
 public sealed partial class Broadcaster(
     IConnectionMessenger messenger, ConnectionRepository connections, IOptions<ChatOptions> options, ILogger<Broadcaster> logger)
@@ -25,9 +25,12 @@ public sealed partial class Broadcaster(
         {
             await Parallel.ForEachAsync(members, parallel, async (connectionId, token) =>
             {
+                // Each post has its own deadline: one slow endpoint cannot hold the broadcast.
+                using var post = CancellationTokenSource.CreateLinkedTokenSource(token);
+                post.CancelAfter(options.Value.PostTimeout);
                 try
                 {
-                    if (await messenger.PostAsync(origin, connectionId, frame, token) == Delivery.Delivered)
+                    if (await messenger.PostAsync(origin, connectionId, frame, post.Token) == Delivery.Delivered)
                     {
                         Interlocked.Increment(ref delivered);
                     }
@@ -37,7 +40,7 @@ public sealed partial class Broadcaster(
                         LogStaleConnectionRemoved(logger, connectionId, message.Room);
                     }
                 }
-                catch (Exception exception) when (exception is not OperationCanceledException)
+                catch (Exception exception) when (!token.IsCancellationRequested)
                 {
                     LogDeliveryFailed(logger, connectionId, exception);
                 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Samples.ServiceDefaults.Validation;
 
 namespace Samples.Chat;
 
@@ -72,6 +73,8 @@ public static class ChatEvents
             null => "The frame must be a JSON object with action, text and optionally room.",
             { Text: null or "" } => "text is required.",
             { Text.Length: > Rooms.MaxTextLength } => $"text can be at most {Rooms.MaxTextLength} characters.",
+            { Text: { } text } when !TextRules.IsVisibleText(text)
+                => "text needs a visible character, and no control characters other than line breaks and tabs.",
             _ => null,
         };
         if (problem is not null)

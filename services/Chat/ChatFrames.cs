@@ -40,8 +40,8 @@ public static partial class Rooms
     public const string Default = "lobby";
     public const int MaxTextLength = 4000;
 
-    /// <summary>1–64 letters, digits, '-' and '_'.</summary>
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    /// <summary>1–64 letters, digits, '-' and '_'. <c>\z</c>: <c>$</c> would also accept a trailing newline.</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
     public static partial Regex Name();
 }
 

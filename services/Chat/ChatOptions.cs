@@ -9,6 +9,9 @@ public sealed class ChatOptions : TableServiceOptions
 
     /// <summary>How many connections a broadcast posts to at once.</summary>
     public int BroadcastParallelism { get; set; } = 32;
+
+    /// <summary>How long one post to one connection may take before the broadcast gives up on it.</summary>
+    public TimeSpan PostTimeout { get; set; } = TimeSpan.FromSeconds(3);
 }
 
 public static class ChatServiceCollectionExtensions

@@ -27,7 +27,13 @@ internal sealed class ApiGatewayManagementMessenger : IConnectionMessenger, IDis
     public async Task<Delivery> PostAsync(WebSocketEvent origin, string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         var client = clients.GetOrAdd(origin.CallbackEndpoint, endpoint =>
-            new AmazonApiGatewayManagementApiClient(new AmazonApiGatewayManagementApiConfig { ServiceURL = endpoint }));
+            new AmazonApiGatewayManagementApiClient(new AmazonApiGatewayManagementApiConfig
+            {
+                ServiceURL = endpoint,
+                // A post is one small HTTP call; the broadcaster bounds it too (ChatOptions.PostTimeout).
+                Timeout = TimeSpan.FromSeconds(2),
+                MaxErrorRetry = 1,
+            }));
         try
         {
             await client.PostToConnectionAsync(new PostToConnectionRequest

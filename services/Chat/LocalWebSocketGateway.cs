@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -19,6 +20,9 @@ public sealed partial class LocalWebSocketGateway(
     IServer server, ChatAuthorizer authorizer, LocalGatewaySecret secret, ILogger<LocalWebSocketGateway> logger) : IDisposable
 {
     public const int MaxMessageBytes = 128 * 1024;
+
+    /// <summary>API Gateway's integration timeout: an event that takes longer fails.</summary>
+    public static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(29);
 
     private readonly ConcurrentDictionary<string, LocalSocket> sockets = new(StringComparer.Ordinal);
     private HttpClient? events;
@@ -52,7 +56,7 @@ public sealed partial class LocalWebSocketGateway(
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var local = new LocalSocket(socket);
+        var local = new LocalSocket(socket, connectionId, logger);
         sockets[connectionId] = local;
         try
         {
@@ -62,7 +66,16 @@ public sealed partial class LocalWebSocketGateway(
         finally
         {
             sockets.TryRemove(connectionId, out _);
-            using var disconnect = await SendEventAsync(ChatEvents.Disconnect, connectionId, decision, body: null, CancellationToken.None);
+            local.Close(WebSocketCloseStatus.NormalClosure, "Bye");
+            await local.SendingDone;
+            try
+            {
+                using var disconnect = await SendEventAsync(ChatEvents.Disconnect, connectionId, decision, body: null, CancellationToken.None);
+            }
+            catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+            {
+                LogEventFailed(logger, connectionId, StatusCodes.Status504GatewayTimeout);
+            }
         }
     }
 
@@ -86,7 +99,8 @@ public sealed partial class LocalWebSocketGateway(
             return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
         }
 
-        return await local.SendAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted)
+        // Queued, not sent: like API Gateway, a client that reads slowly delays only itself.
+        return local.TryEnqueue(buffer.ToArray())
             ? TypedResults.Ok()
             : TypedResults.StatusCode(StatusCodes.Status410Gone);
     }
@@ -110,8 +124,7 @@ public sealed partial class LocalWebSocketGateway(
             return TypedResults.StatusCode(StatusCodes.Status410Gone);
         }
 
-        await local.CloseAsync(WebSocketCloseStatus.NormalClosure, "Closed by the server", context.RequestAborted);
-        local.Drop(); // give the client a moment to answer the close, then stop waiting: $disconnect runs
+        local.Close(WebSocketCloseStatus.NormalClosure, "Closed by the server");
         return TypedResults.NoContent();
     }
 
@@ -133,7 +146,7 @@ public sealed partial class LocalWebSocketGateway(
 
             if (received.MessageType == WebSocketMessageType.Close)
             {
-                await local.CloseAsync(WebSocketCloseStatus.NormalClosure, "Bye", CancellationToken.None);
+                local.Close(WebSocketCloseStatus.NormalClosure, "Bye");
                 return;
             }
 
@@ -141,7 +154,7 @@ public sealed partial class LocalWebSocketGateway(
             if (message.Length > MaxMessageBytes)
             {
                 // API Gateway closes the connection with 1009 when a message exceeds 128 KB.
-                await local.CloseAsync(WebSocketCloseStatus.MessageTooBig, "Message too big: the limit is 128 KB", CancellationToken.None);
+                local.Close(WebSocketCloseStatus.MessageTooBig, "Message too big: the limit is 128 KB");
                 return;
             }
 
@@ -152,11 +165,32 @@ public sealed partial class LocalWebSocketGateway(
 
             var body = message.ToArray();
             message.SetLength(0);
+            await RouteFrameAsync(connectionId, local, identity, body, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Runs the frame's route. An event that fails or outlives API Gateway's 29 s integration timeout
+    /// costs the sender an error frame, never the connection.
+    /// </summary>
+    private async Task RouteFrameAsync(string connectionId, LocalSocket local, AuthorizerResult identity, byte[] body, CancellationToken cancellationToken)
+    {
+        int? status;
+        try
+        {
             using var response = await SendEventAsync("/" + RouteKey(body), connectionId, identity, body, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                LogEventFailed(logger, connectionId, (int)response.StatusCode);
-            }
+            status = response.IsSuccessStatusCode ? null : (int)response.StatusCode;
+        }
+        catch (Exception exception) when (exception is HttpRequestException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            status = StatusCodes.Status504GatewayTimeout;
+        }
+
+        if (status is { } failed)
+        {
+            LogEventFailed(logger, connectionId, failed);
+            var frame = new ErrorFrame("event_failed", $"The service could not handle this frame (status {failed}); nothing was sent. Try again.");
+            local.TryEnqueue(JsonSerializer.SerializeToUtf8Bytes(frame, ChatJson.Default.ErrorFrame));
         }
     }
 
@@ -194,7 +228,7 @@ public sealed partial class LocalWebSocketGateway(
     }
 
     /// <summary>Events go to this same app over loopback, as API Gateway would invoke the function.</summary>
-    private HttpClient EventClient() => events ??= new HttpClient { BaseAddress = new Uri(LoopbackAddress(server)), Timeout = TimeSpan.FromSeconds(30) };
+    private HttpClient EventClient() => events ??= new HttpClient { BaseAddress = new Uri(LoopbackAddress(server)), Timeout = EventTimeout };
 
     internal static string LoopbackAddress(IServer server)
     {
@@ -213,63 +247,99 @@ public sealed partial class LocalWebSocketGateway(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Local gateway: the event of connection {ConnectionId} answered {Status}")]
     private static partial void LogEventFailed(ILogger logger, string connectionId, int status);
 
-    /// <summary>One client socket; sends are serialized, as a WebSocket allows one send at a time.</summary>
-    private sealed class LocalSocket(WebSocket socket)
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Local gateway: connection {ConnectionId} fell {Frames} frames behind; closed, as it stopped reading")]
+    private static partial void LogSlowClientClosed(ILogger logger, string connectionId, int frames);
+
+    /// <summary>
+    /// One client socket with its own bounded outbound queue, drained by its own sender, as API Gateway
+    /// buffers per connection: a client that stops reading never delays a post to anyone else. One that
+    /// falls <see cref="MaxQueuedFrames"/> frames behind, or blocks a send for <see cref="SendTimeout"/>, is
+    /// aborted; its posts then answer 410, as for any gone connection.
+    /// </summary>
+    private sealed class LocalSocket
     {
-        private readonly SemaphoreSlim sending = new(1, 1);
+        public const int MaxQueuedFrames = 256;
+        public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
+
+        private readonly WebSocket socket;
+        private readonly string connectionId;
+        private readonly ILogger logger;
+        private readonly Channel<byte[]> outbound = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(MaxQueuedFrames) { SingleReader = true });
         private readonly CancellationTokenSource dropped = new();
+        private (WebSocketCloseStatus Status, string Reason)? closing;
+
+        public LocalSocket(WebSocket socket, string connectionId, ILogger logger)
+        {
+            this.socket = socket;
+            this.connectionId = connectionId;
+            this.logger = logger;
+            SendingDone = Task.Run(SendLoopAsync);
+        }
 
         public WebSocket Socket => socket;
 
-        /// <summary>Cancelled when the server drops the connection (DELETE /@connections/{id}).</summary>
+        /// <summary>Cancelled when the server drops the connection: closed by DELETE /@connections/{id}, or too slow.</summary>
         public CancellationToken Dropped => dropped.Token;
-
-        public void Drop() => dropped.CancelAfter(TimeSpan.FromSeconds(1));
 
         public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
 
-        public async Task<bool> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
-        {
-            await sending.WaitAsync(cancellationToken);
-            try
-            {
-                if (socket.State != WebSocketState.Open)
-                {
-                    return false;
-                }
+        /// <summary>Completes when the queue is drained and the close frame sent (or the socket aborted).</summary>
+        public Task SendingDone { get; }
 
-                await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        /// <returns>False when the connection is closing or gone.</returns>
+        public bool TryEnqueue(byte[] frame)
+        {
+            if (outbound.Writer.TryWrite(frame))
+            {
                 return true;
             }
-            catch (WebSocketException)
+
+            if (closing is null && !dropped.IsCancellationRequested)
             {
-                return false;
+                LogSlowClientClosed(logger, connectionId, MaxQueuedFrames);
+                Abort();
             }
-            finally
-            {
-                sending.Release();
-            }
+
+            return false;
         }
 
-        public async Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)
+        /// <summary>Sends what is queued, then a close frame; the receive loop then ends and $disconnect runs.</summary>
+        public void Close(WebSocketCloseStatus status, string reason)
         {
-            await sending.WaitAsync(cancellationToken);
+            closing ??= (status, reason);
+            outbound.Writer.TryComplete();
+        }
+
+        private void Abort()
+        {
+            outbound.Writer.TryComplete();
+            socket.Abort();
+            dropped.Cancel();
+        }
+
+        private async Task SendLoopAsync()
+        {
             try
             {
-                // Send the close frame without waiting for the client's answer, as API Gateway drops a
-                // connection it closes; the receive loop then ends and $disconnect runs.
-                if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                await foreach (var frame in outbound.Reader.ReadAllAsync())
                 {
-                    await socket.CloseOutputAsync(status, reason, cancellationToken);
+                    using var timeout = new CancellationTokenSource(SendTimeout);
+                    await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+                }
+
+                if (closing is { } close && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    // Send the close frame without waiting for the client's answer, as API Gateway drops a
+                    // connection it closes; give the client a moment to answer, then stop waiting.
+                    using var timeout = new CancellationTokenSource(SendTimeout);
+                    await socket.CloseOutputAsync(close.Status, close.Reason, timeout.Token);
+                    dropped.CancelAfter(TimeSpan.FromSeconds(1));
                 }
             }
-            catch (WebSocketException)
+            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)
             {
-                // already gone
-            }
-            finally
-            {
-                sending.Release();
+                // Gone, or stuck on a client that does not read: drop it so that it stops holding the queue.
+                Abort();
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Samples.ServiceDefaults.Data;
+using Samples.ServiceDefaults.Validation;
 
 namespace Samples.Products;
 
@@ -37,9 +38,15 @@ public sealed record ProductInput(
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (TrimmedName.Length is 0 or > MaxNameLength)
+        // Checked before trimming: Trim() would quietly drop a trailing newline or a U+2028 the client sent.
+        if (Name is null || !TextRules.IsVisibleLine(Name) || TrimmedName.Length > MaxNameLength)
         {
-            yield return Error($"name is required and must be 1 to {MaxNameLength} characters.", nameof(Name));
+            yield return Error($"name is required: 1 to {MaxNameLength} characters on one line, with at least one visible character.", nameof(Name));
+        }
+
+        if (Description is not null && !TextRules.IsMultilineText(Description))
+        {
+            yield return Error("description cannot hold control characters other than line breaks and tabs.", nameof(Description));
         }
 
         if (Price is not { } price)
@@ -61,9 +68,9 @@ public sealed record ProductInput(
         {
             yield return Error($"tags can hold at most {MaxTags} entries.", nameof(Tags));
         }
-        else if (Tags is not null && Tags.Any(tag => tag is null || tag.Length is 0 or > MaxTagLength))
+        else if (Tags is not null && Tags.Any(tag => tag is null || tag.Length is 0 or > MaxTagLength || !TextRules.IsVisibleLine(tag)))
         {
-            yield return Error($"each tag must be 1 to {MaxTagLength} characters.", nameof(Tags));
+            yield return Error($"each tag must be 1 to {MaxTagLength} visible characters on one line.", nameof(Tags));
         }
     }
 

@@ -15,7 +15,8 @@ public sealed class ProductRepository(IAmazonDynamoDB dynamoDb, IOptions<Product
     /// <summary>The table's partition key (infra/template.yaml, ProductsTable). Tests check they agree.</summary>
     public const string KeyAttribute = "id";
 
-    public static readonly IReadOnlyCollection<string> KeyAttributes = [KeyAttribute];
+    /// <summary>What a page token of the product list holds: the table key.</summary>
+    public static readonly PageKey ListPageKey = new([KeyAttribute]);
 
     private readonly VersionedTable table = new(dynamoDb, options.Value.TableName, KeyAttribute);
 

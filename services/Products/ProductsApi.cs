@@ -30,7 +30,7 @@ public static class ProductsApi
         string? limit, string? nextToken, ProductRepository repository, IOptions<ProductsOptions> options,
         CancellationToken cancellationToken)
     {
-        if (!PageRequest.TryParse(limit, nextToken, options.Value.Paging, ProductRepository.KeyAttributes, out var page, out var errors))
+        if (!PageRequest.TryParse(limit, nextToken, options.Value.Paging, ProductRepository.ListPageKey, out var page, out var errors))
         {
             return TypedResults.ValidationProblem(errors);
         }

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Http;
+using Samples.ServiceDefaults.Json;
 using Samples.ServiceDefaults.Logging;
 
 namespace Samples.ServiceDefaults;
@@ -29,6 +30,8 @@ public static class ServiceDefaultsExtensions
         this WebApplicationBuilder builder, ApiGatewayKind gateway, long maxRequestBodyBytes = DefaultMaxRequestBodyBytes)
     {
         builder.Services.AddSingleton(new RequestBodyLimit.Options(maxRequestBodyBytes));
+        // No "Server: Kestrel" banner: it tells an attacker what to look up, and nobody else needs it.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
         builder.AddJsonLogging();
         LambdaHosting.Configure(builder, gateway);
 
@@ -66,6 +69,7 @@ public static class ServiceDefaultsExtensions
             }
         });
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<DependencyFailureHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
         services.Configure<JsonOptions>(options =>
@@ -76,6 +80,8 @@ public static class ServiceDefaultsExtensions
             json.AllowDuplicateProperties = false;
             json.NumberHandling = JsonNumberHandling.Strict;
             json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            // Numbers are stored as sent or refused, never silently rounded.
+            json.Converters.Add(new ExactDecimalConverter());
         });
 
         return builder;

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Samples.ServiceDefaults.Data;
+using Samples.ServiceDefaults.Validation;
 
 namespace Samples.Users;
 
@@ -33,14 +34,14 @@ public record UserProfileInput(string? DisplayName, string? Bio, string? AvatarU
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // Lengths count Unicode code points, as JSON Schema's maxLength does at the gateway.
-        if (DisplayName is null || CodePoints(DisplayName) is 0 or > MaxDisplayName || !ProfileRules.HasVisibleCharacter().IsMatch(DisplayName))
+        if (DisplayName is null || TextRules.CodePoints(DisplayName) is 0 or > MaxDisplayName || !TextRules.IsVisibleLine(DisplayName))
         {
-            yield return new($"displayName is required: 1 to {MaxDisplayName} characters, not only spaces.", [nameof(DisplayName)]);
+            yield return new($"displayName is required: 1 to {MaxDisplayName} characters on one line, with at least one visible character.", [nameof(DisplayName)]);
         }
 
-        if (Bio is not null && CodePoints(Bio) > MaxBio)
+        if (Bio is not null && (TextRules.CodePoints(Bio) > MaxBio || !TextRules.IsMultilineText(Bio)))
         {
-            yield return new($"bio can be at most {MaxBio} characters.", [nameof(Bio)]);
+            yield return new($"bio can be at most {MaxBio} characters, without control characters other than line breaks and tabs.", [nameof(Bio)]);
         }
 
         if (AvatarUrl is not null && (AvatarUrl.Length > MaxAvatarUrl || !ProfileRules.HttpsUrl().IsMatch(AvatarUrl)))
@@ -48,8 +49,6 @@ public record UserProfileInput(string? DisplayName, string? Bio, string? AvatarU
             yield return new($"avatarUrl must be an absolute https URL of at most {MaxAvatarUrl} characters.", [nameof(AvatarUrl)]);
         }
     }
-
-    private static int CodePoints(string text) => text.EnumerateRunes().Count();
 }
 
 /// <summary>The body of POST /users. Only an admin may name another user's <see cref="UserId"/>.</summary>
@@ -70,16 +69,17 @@ public sealed record NewUserProfileInput(string? UserId, string? DisplayName, st
     }
 }
 
-/// <summary>The patterns shared by the app and the gateway's models (same expressions in the template).</summary>
+/// <summary>
+/// The patterns the gateway's models also apply (infra/template.yaml; the parity tests run one corpus through
+/// both). <c>\z</c>, not <c>$</c>: in .NET (and Java, and Python) <c>$</c> also matches before a final newline.
+/// </summary>
 public static partial class ProfileRules
 {
-    [GeneratedRegex(@"^[A-Za-z0-9-]{1,128}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9-]{1,128}\z")]
     public static partial Regex UserId();
 
-    [GeneratedRegex(@"\S")]
-    public static partial Regex HasVisibleCharacter();
-
-    [GeneratedRegex(@"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$")]
+    /// <summary>Printable ASCII after the host: anything else in a URL must be percent-encoded.</summary>
+    [GeneratedRegex(@"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!-~]*)?\z")]
     public static partial Regex HttpsUrl();
 }
 

@@ -17,10 +17,12 @@ public sealed class UserRepository(IAmazonDynamoDB dynamoDb, IOptions<UsersOptio
 
     public const string EmailAttribute = "email";
 
-    public static readonly IReadOnlyCollection<string> KeyAttributes = [KeyAttribute];
+    /// <summary>What a page token of the profile list holds: the table key.</summary>
+    public static readonly PageKey ListPageKey = new([KeyAttribute]);
 
-    /// <summary>A page of an index query resumes from the table key and the index key.</summary>
-    public static readonly IReadOnlyCollection<string> EmailIndexKeyAttributes = [KeyAttribute, EmailAttribute];
+    /// <summary>A page of an e-mail query resumes from the table key and the index key, which must be this e-mail.</summary>
+    public static PageKey EmailPageKey(string email) =>
+        new([KeyAttribute, EmailAttribute], new Dictionary<string, string> { [EmailAttribute] = email });
 
     private readonly VersionedTable table = new(dynamoDb, options.Value.TableName, KeyAttribute);
 

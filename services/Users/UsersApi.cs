@@ -72,7 +72,7 @@ public static class UsersApi
         CancellationToken cancellationToken)
     {
         // An e-mail query pages through the index, whose tokens also carry the index key.
-        var keys = email is null ? UserRepository.KeyAttributes : UserRepository.EmailIndexKeyAttributes;
+        var keys = email is null ? UserRepository.ListPageKey : UserRepository.EmailPageKey(email);
         PageRequest.TryParse(limit, nextToken, options.Value.Paging, keys, out var page, out var errors);
         if (email is not null && !LooksLikeEmail(email))
         {
@@ -169,7 +169,7 @@ public static class UsersApi
         userId == caller.Subject() || caller.IsInGroup(CognitoGroups.Admin);
 
     private static bool LooksLikeEmail(string email) =>
-        email.Length is > 2 and <= 254 && email.IndexOf('@', StringComparison.Ordinal) is > 0 && !email.Any(char.IsWhiteSpace);
+        email.Length is > 2 and <= 254 && email.IndexOf('@', StringComparison.Ordinal) is > 0 && !email.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
 
     private static ValidationProblem InvalidUserId() => TypedResults.ValidationProblem(
         new Dictionary<string, string[]> { ["userId"] = ["userId must be 1 to 128 letters, digits or '-', like a Cognito sub."] });

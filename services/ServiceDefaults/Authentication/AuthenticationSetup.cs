@@ -60,6 +60,8 @@ public static class AuthenticationSetup
         // The local Cognito emulator serves its metadata over plain http on localhost.
         jwt.RequireHttpsMetadata = auth.Authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
         jwt.MapInboundClaims = false; // keep Cognito's claim names: sub, email, cognito:groups
+        // Why a token failed is logged (JwtBearer logs it), never told to the caller in WWW-Authenticate.
+        jwt.IncludeErrorDetails = false;
         jwt.TokenValidationParameters = ValidationParameters(auth);
     }
 

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Samples.ServiceDefaults.Data;
@@ -18,25 +19,42 @@ public static class DynamoDbSetup
         services.AddSingleton<IAmazonDynamoDB>(provider =>
         {
             var options = provider.GetRequiredService<IOptions<DynamoDbOptions>>().Value;
-            if (string.IsNullOrWhiteSpace(options.ServiceUrl))
-            {
-                return new AmazonDynamoDBClient();
-            }
-
             var config = new AmazonDynamoDBConfig
             {
-                ServiceURL = options.ServiceUrl,
-                AuthenticationRegion = options.Region,
+                // Fail fast: a request whose table cannot be reached answers 503 in seconds (see
+                // DependencyFailureHandler), well inside API Gateway's 29 s, instead of hanging.
+                RetryMode = RequestRetryMode.Standard,
+                MaxErrorRetry = options.MaxRetries,
+                Timeout = options.AttemptTimeout,
+                ConnectTimeout = options.ConnectTimeout,
             };
+            if (string.IsNullOrWhiteSpace(options.ServiceUrl))
+            {
+                return new AmazonDynamoDBClient(config);
+            }
+
+            config.ServiceURL = options.ServiceUrl;
+            config.AuthenticationRegion = options.Region;
             return new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), config);
         });
         return services;
     }
 
-    /// <summary>Primes the client at start-up with a DescribeTable of <paramref name="tableName"/>.</summary>
-    public static IServiceCollection AddDynamoDbWarmup(this IServiceCollection services, Func<IServiceProvider, string> tableName) =>
-        services.AddHostedService(provider => new DynamoDbWarmup(
+    /// <summary>
+    /// Primes the client at start-up with a DescribeTable of <paramref name="tableName"/>, and reports the
+    /// table in /health: DynamoDB unreachable or the table missing makes the service Unhealthy.
+    /// </summary>
+    public static IServiceCollection AddDynamoDbWarmup(this IServiceCollection services, Func<IServiceProvider, string> tableName)
+    {
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            "dynamodb",
+            provider => new DynamoDbHealthCheck(provider.GetRequiredService<IAmazonDynamoDB>(), tableName(provider)),
+            failureStatus: HealthStatus.Unhealthy,
+            tags: null,
+            timeout: TimeSpan.FromSeconds(5)));
+        return services.AddHostedService(provider => new DynamoDbWarmup(
             provider.GetRequiredService<IAmazonDynamoDB>(),
             tableName(provider),
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DynamoDbWarmup>>()));
+    }
 }

@@ -10,7 +10,7 @@ public sealed record PageRequest(int Limit, Dictionary<string, AttributeValue>? 
         string? limit,
         string? nextToken,
         PageLimits limits,
-        IReadOnlyCollection<string> keyAttributes,
+        PageKey key,
         out PageRequest page,
         out Dictionary<string, string[]> errors)
     {
@@ -25,9 +25,9 @@ public sealed record PageRequest(int Limit, Dictionary<string, AttributeValue>? 
         Dictionary<string, AttributeValue>? startKey = null;
         if (nextToken is not null)
         {
-            if (PageToken.TryDecode(nextToken, keyAttributes, out var key))
+            if (PageToken.TryDecode(nextToken, key, out var decoded))
             {
-                startKey = key;
+                startKey = decoded;
             }
             else
             {
@@ -39,6 +39,14 @@ public sealed record PageRequest(int Limit, Dictionary<string, AttributeValue>? 
         return errors.Count == 0;
     }
 }
+
+/// <summary>
+/// What a page token must hold to resume one query: exactly the key <see cref="Attributes"/> of its
+/// LastEvaluatedKey, and the query's own value for each attribute in <see cref="Fixed"/> (an index query's
+/// key: a token from another e-mail's query would make DynamoDB refuse the start key). Any other token was
+/// not issued for this query.
+/// </summary>
+public sealed record PageKey(IReadOnlyCollection<string> Attributes, IReadOnlyDictionary<string, string>? Fixed = null);
 
 /// <summary>Bounds of a page: what an absent <c>limit</c> means, and the largest allowed.</summary>
 public sealed record PageLimits(int Default, int Max);

@@ -6,7 +6,7 @@ namespace Samples.ServiceDefaults.Data;
 
 /// <summary>
 /// The opaque <c>nextToken</c> of a list: DynamoDB's LastEvaluatedKey, as base64url JSON. Decoding is
-/// strict (exactly the table's key attributes, string values, bounded size) so that a malformed or
+/// strict (exactly the query's key attributes and fixed values, well-formed string values, bounded size) so that a malformed or
 /// tampered token is a 400 and never reaches DynamoDB as an invalid ExclusiveStartKey.
 /// </summary>
 public static class PageToken
@@ -35,7 +35,7 @@ public static class PageToken
         return Base64Url.EncodeToString(buffer.WrittenSpan);
     }
 
-    public static bool TryDecode(string token, IReadOnlyCollection<string> keyAttributes, out Dictionary<string, AttributeValue> startKey)
+    public static bool TryDecode(string token, PageKey key, out Dictionary<string, AttributeValue> startKey)
     {
         startKey = [];
         if (token.Length is 0 or > MaxTokenLength || !Base64Url.IsValid(token))
@@ -53,19 +53,21 @@ public static class PageToken
 
             foreach (var property in document.RootElement.EnumerateObject())
             {
-                if (!keyAttributes.Contains(property.Name)
+                if (!key.Attributes.Contains(property.Name)
                     || property.Value.ValueKind != JsonValueKind.String
                     || property.Value.GetString() is not { Length: > 0 } value
+                    || (key.Fixed?.TryGetValue(property.Name, out var expected) == true && !string.Equals(value, expected, StringComparison.Ordinal))
                     || !startKey.TryAdd(property.Name, new AttributeValue { S = value }))
                 {
                     return false;
                 }
             }
 
-            return startKey.Count == keyAttributes.Count;
+            return startKey.Count == key.Attributes.Count;
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or FormatException or InvalidOperationException)
         {
+            // InvalidOperationException: a string holding a lone surrogate ("\ud800"), which is not text.
             return false;
         }
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Samples.ServiceDefaults.Json;
 
 namespace Samples.ServiceDefaults.Http;
 
@@ -51,6 +52,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
         {
             // The reader failed: the body is not JSON at all.
             { InnerException: JsonException } => "The request body is not valid JSON.",
+            InexactNumberException => $"'{field}' has more digits, or is larger or smaller, than can be stored exactly.",
             _ when exception.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)
                 => $"'{field}' is not a known field.",
             _ when exception.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)

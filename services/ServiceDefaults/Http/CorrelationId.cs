@@ -30,12 +30,32 @@ public sealed class CorrelationId(RequestDelegate next, ILogger<CorrelationId> l
             ?? context.TraceIdentifier;
 
         context.Items[ItemKey] = id;
-        context.Response.Headers[HeaderName] = id;
+        // Set as the response starts, not now: the exception handler clears the headers of a failed
+        // response before it writes its problem (400s from binding, 413, 415, 500...).
+        context.Response.OnStarting(WriteResponseHeaders, context);
 
         using (logger.BeginScope(new KeyValuePair<string, object>[] { new(LogKey, id) }))
         {
             await next(context);
         }
+    }
+
+    /// <summary>
+    /// The headers every response carries: its correlation id, no MIME sniffing, and no caching unless the
+    /// endpoint chose otherwise (responses are per caller: profiles, and anything behind a token).
+    /// </summary>
+    private static Task WriteResponseHeaders(object state)
+    {
+        var context = (HttpContext)state;
+        var headers = context.Response.Headers;
+        headers[HeaderName] = Of(context);
+        headers.XContentTypeOptions = "nosniff";
+        if (string.IsNullOrEmpty(headers.CacheControl))
+        {
+            headers.CacheControl = "no-store";
+        }
+
+        return Task.CompletedTask;
     }
 
     private static string? FromCaller(string? header) =>

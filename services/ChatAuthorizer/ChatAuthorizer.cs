@@ -1,6 +1,10 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Authentication;
+using Samples.ServiceDefaults.Validation;
 
 namespace Samples.Chat;
 
@@ -9,15 +13,16 @@ namespace Samples.Chat;
 /// on a handshake) and is validated with the same rules as the HTTP services. Used by the Lambda REQUEST
 /// authorizer in AWS and by the local gateway emulator.
 /// </summary>
-public sealed class ChatAuthorizer(CognitoTokenValidator validator)
+public sealed partial class ChatAuthorizer(CognitoTokenValidator validator, ILogger<ChatAuthorizer> logger)
 {
     public const string UserIdKey = "userId";
     public const string DisplayNameKey = "displayName";
     private const int MaxDisplayName = 100;
 
     /// <summary>Inside the app: the app's own JwtBearer settings (issuer, audience, key cache).</summary>
-    public static ChatAuthorizer FromJwtBearer(IServiceProvider services) => new(CognitoTokenValidator.From(
-        services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme)));
+    public static ChatAuthorizer FromJwtBearer(IServiceProvider services) => new(
+        CognitoTokenValidator.From(services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme)),
+        services.GetRequiredService<ILogger<ChatAuthorizer>>());
 
     /// <summary>
     /// The REQUEST authorizer's answer for an API Gateway event: its query string parameters and method ARN.
@@ -28,8 +33,7 @@ public sealed class ChatAuthorizer(CognitoTokenValidator validator)
     {
         string? token = null;
         queryStringParameters?.TryGetValue("token", out token);
-        var identity = await validator.ValidateAsync(token, cancellationToken);
-        if (identity is null)
+        if (await ValidateAsync(token, cancellationToken) is not { } identity)
         {
             return new AuthorizerResult("anonymous", "Deny", methodArn, new Dictionary<string, string>());
         }
@@ -39,12 +43,35 @@ public sealed class ChatAuthorizer(CognitoTokenValidator validator)
             ?? identity.FindFirst("cognito:username")?.Value
             ?? identity.FindFirst("email")?.Value.Split('@')[0]
             ?? userId;
+        // The name is shown to every member of a room: one line of visible text, else the user id.
+        name = name.Length > MaxDisplayName ? name[..MaxDisplayName] : name;
         return new AuthorizerResult(userId, "Allow", methodArn, new Dictionary<string, string>
         {
             [UserIdKey] = userId,
-            [DisplayNameKey] = name.Length > MaxDisplayName ? name[..MaxDisplayName] : name,
+            [DisplayNameKey] = TextRules.IsVisibleLine(name) ? name : userId,
         });
     }
+
+    /// <summary>
+    /// The token's identity, or null. When the pool's signing keys cannot be fetched (Cognito or the network
+    /// down, the metadata fetch timing out) the answer is also null, so the handshake is denied: an
+    /// authorizer that throws would be an invocation error, which API Gateway turns into a 500.
+    /// </summary>
+    private async Task<ClaimsIdentity?> ValidateAsync(string? token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await validator.ValidateAsync(token, cancellationToken);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            LogValidatorUnavailable(logger, exception);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not validate a $connect token: the pool's signing keys are unavailable; denied")]
+    private static partial void LogValidatorUnavailable(ILogger logger, Exception exception);
 }
 
 /// <summary>What API Gateway needs back from a REQUEST authorizer: principal, policy effect on the method, context.</summary>

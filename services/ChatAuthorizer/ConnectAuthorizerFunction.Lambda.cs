@@ -1,0 +1,66 @@
+using Amazon.Lambda.APIGatewayEvents;
+using Amazon.Lambda.Core;
+using Amazon.Lambda.RuntimeSupport;
+using Amazon.Lambda.Serialization.SystemTextJson;
+using Microsoft.Extensions.Logging;
+using Samples.ServiceDefaults.Authentication;
+
+namespace Samples.Chat;
+
+/// <summary>
+/// The $connect REQUEST authorizer's Lambda entry point (Handler: ChatAuthorizer). A thin adapter: the
+/// decision is <see cref="ChatAuthorizer"/>'s, which the tests exercise in every build. Compiled only in the
+/// full build (Amazon.Lambda.* packages).
+/// </summary>
+public static class ConnectAuthorizerFunction
+{
+    // Created once per execution environment: the signing keys are fetched once and cached. Log lines are
+    // JSON on stdout, which Lambda sends to the function's log group.
+    private static readonly ChatAuthorizer Authorizer = new(
+        CognitoTokenValidator.Create(new CognitoAuthOptions
+        {
+            Authority = Environment.GetEnvironmentVariable("Auth__Authority") ?? "",
+            Audience = Environment.GetEnvironmentVariable("Auth__Audience") ?? "",
+        }),
+        LoggerFactory.Create(logging => logging.AddJsonConsole()).CreateLogger<ChatAuthorizer>());
+
+    public static async Task Main()
+    {
+        using var bootstrap = LambdaBootstrapBuilder
+            .Create<APIGatewayCustomAuthorizerRequest, APIGatewayCustomAuthorizerResponse>(HandleAsync, new DefaultLambdaJsonSerializer())
+            .Build();
+        await bootstrap.RunAsync();
+    }
+
+    public static async Task<APIGatewayCustomAuthorizerResponse> HandleAsync(APIGatewayCustomAuthorizerRequest request, ILambdaContext context)
+    {
+        // Leave time to answer: a validator that cannot reach Cognito ends in Deny, never in a timeout.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(100, (context.RemainingTime - TimeSpan.FromMilliseconds(500)).TotalMilliseconds)));
+        var result = await Authorizer.AuthorizeAsync(request.QueryStringParameters?.AsReadOnly(), request.MethodArn, timeout.Token);
+
+        var output = new APIGatewayCustomAuthorizerContextOutput();
+        foreach (var (key, value) in result.Context)
+        {
+            output[key] = value;
+        }
+
+        return new APIGatewayCustomAuthorizerResponse
+        {
+            PrincipalID = result.PrincipalId,
+            PolicyDocument = new APIGatewayCustomAuthorizerPolicy
+            {
+                Version = "2012-10-17",
+                Statement =
+                [
+                    new APIGatewayCustomAuthorizerPolicy.IAMPolicyStatement
+                    {
+                        Effect = result.Effect,
+                        Action = ["execute-api:Invoke"],
+                        Resource = [result.Resource],
+                    },
+                ],
+            },
+            Context = output,
+        };
+    }
+}
