@@ -64,6 +64,7 @@ public sealed class HostileInputTests(ProductsApp app) : IClassFixture<ProductsA
             if ((int)response.StatusCode is < 400 or >= 500 || problem?["correlationId"]?.GetValue<string>() is not { Length: > 0 } id || id != header)
             {
                 failures.Add($"{hostile.Name}: {(int)response.StatusCode} {text}");
+                before = await TestTables.SnapshotAsync(app.Table);
             }
             else if (!before.SequenceEqual(await TestTables.SnapshotAsync(app.Table)))
             {

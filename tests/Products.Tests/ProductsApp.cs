@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Samples.Products.Tests;
 
 /// <summary>The Products app in memory, with a ProductsTable of its own.</summary>
-public sealed class ProductsApp() : ServiceApp<Program>("ProductsTable")
+public class ProductsApp() : ServiceApp<Program>("ProductsTable")
 {
     public string Table => TableName("ProductsTable");
 

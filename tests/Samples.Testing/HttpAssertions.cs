@@ -44,6 +44,20 @@ public static class Problems
         Assert.Equal((int)status, problem["status"]!.GetValue<int>());
         Assert.False(string.IsNullOrEmpty(problem["title"]?.GetValue<string>()));
         Assert.False(string.IsNullOrEmpty(problem["correlationId"]?.GetValue<string>()));
+        AssertStandardHeaders(response);
+        Assert.Equal(problem["correlationId"]!.GetValue<string>(), response.Headers.GetValues("X-Correlation-Id").Single());
         return problem;
+    }
+
+    /// <summary>
+    /// What every response carries, its error responses (written by the exception handler) included: a
+    /// correlation id, no MIME sniffing, no caching, and no server banner.
+    /// </summary>
+    public static void AssertStandardHeaders(HttpResponseMessage response)
+    {
+        Assert.True(response.Headers.TryGetValues("X-Correlation-Id", out var ids) && ids.Single().Length > 0, $"{(int)response.StatusCode} without X-Correlation-Id");
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.True(response.Headers.CacheControl?.NoStore, $"{(int)response.StatusCode} without Cache-Control: no-store");
+        Assert.Empty(response.Headers.Server);
     }
 }

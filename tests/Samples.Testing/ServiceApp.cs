@@ -30,12 +30,15 @@ public abstract class ServiceApp<TEntryPoint> : WebApplicationFactory<TEntryPoin
 
     public virtual async ValueTask InitializeAsync()
     {
-        dynamoDbUrl = await DynamoDbEndpoint.UrlAsync();
+        dynamoDbUrl = await DynamoDbUrlAsync();
         foreach (var logicalId in tableLogicalIds)
         {
-            tableNames[logicalId] = await TestTables.CreateAsync(logicalId);
+            tableNames[logicalId] = await TestTables.CreateAsync(logicalId, dynamoDbUrl);
         }
     }
+
+    /// <summary>The DynamoDB Local the app talks to: the test run's shared one, unless a test brings its own.</summary>
+    protected virtual Task<string> DynamoDbUrlAsync() => DynamoDbEndpoint.UrlAsync();
 
     public HttpClient ClientWithToken(string? token)
     {

@@ -29,13 +29,14 @@ public sealed class TestIssuer : HttpMessageHandler
         string issuer = Authority,
         string audience = ClientId,
         DateTime? expires = null,
-        bool foreignKey = false)
+        bool foreignKey = false,
+        string? email = null)
     {
         var claims = new Dictionary<string, object>
         {
             ["sub"] = sub,
             ["token_use"] = tokenUse,
-            ["email"] = $"{sub}@example.com",
+            ["email"] = email ?? $"{sub}@example.com",
         };
         if (groups is not null)
         {

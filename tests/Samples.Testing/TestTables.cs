@@ -8,12 +8,18 @@ public static class TestTables
 {
     private static readonly Lazy<SamTemplate> Template = new(() => SamTemplate.Load());
 
-    public static async Task<string> CreateAsync(string logicalId)
+    public static async Task<string> CreateAsync(string logicalId, string? dynamoDbUrl = null)
     {
         var name = $"{logicalId}-{Guid.NewGuid():N}";
-        using var client = await DynamoDbEndpoint.ClientAsync();
-        await TableProvisioner.CreateAsync(client, Template.Value, logicalId, name);
+        await CreateAsync(logicalId, name, dynamoDbUrl ?? await DynamoDbEndpoint.UrlAsync());
         return name;
+    }
+
+    /// <summary>Creates the table <paramref name="logicalId"/> as <paramref name="name"/> at <paramref name="dynamoDbUrl"/>.</summary>
+    public static async Task CreateAsync(string logicalId, string name, string dynamoDbUrl)
+    {
+        using var client = DynamoDbLocal.Client(dynamoDbUrl);
+        await TableProvisioner.CreateAsync(client, Template.Value, logicalId, name);
     }
 
     /// <summary>Every item of a table, for asserting that a refused request changed nothing.</summary>
