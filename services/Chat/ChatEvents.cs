@@ -148,9 +148,10 @@ public static class ChatEvents
                 ? new ErrorFrame("unknown_action", $"Unknown action '{Truncate(action.GetString()!)}'. Use sendMessage or joinRoom.")
                 : new ErrorFrame("invalid_frame", "A frame is a JSON object with an action field.");
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
-            return new ErrorFrame("invalid_frame", "The frame is not valid JSON.");
+            // InvalidOperationException: an "action" string holding a lone surrogate, which is not text.
+            return new ErrorFrame("invalid_frame", "The frame is not valid JSON text.");
         }
     }
 

@@ -208,9 +208,9 @@ public sealed partial class LocalWebSocketGateway(
                 ? action.GetString()!
                 : "$default";
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
-            return "$default";
+            return "$default"; // not JSON, or an "action" holding a lone surrogate
         }
     }
 
