@@ -143,6 +143,17 @@ public sealed class DynamoDbLocal : IAsyncDisposable
             AuthenticationRegion = "us-east-1",
         });
 
+    /// <summary>A client that asks once and gives up after 2 s: for probing whether DynamoDB Local is there.</summary>
+    public static IAmazonDynamoDB ProbeClient(string serviceUrl) =>
+        new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig
+        {
+            ServiceURL = serviceUrl,
+            AuthenticationRegion = "us-east-1",
+            MaxErrorRetry = 0,
+            Timeout = TimeSpan.FromSeconds(2),
+            ConnectTimeout = TimeSpan.FromSeconds(1),
+        });
+
     public async ValueTask DisposeAsync()
     {
         if (containerId is not null)

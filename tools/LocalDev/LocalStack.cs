@@ -192,7 +192,7 @@ public sealed class LocalStack : IAsyncDisposable
                     dynamoDb = await DynamoDbLocal.StartAsync(DynamoDbPort, cancellationToken);
                 }
 
-                using var client = DynamoDbLocal.Client(dynamoDb.ServiceUrl);
+                using var client = DynamoDbLocal.ProbeClient(dynamoDb.ServiceUrl);
                 var existing = (await client.ListTablesAsync(new Amazon.DynamoDBv2.Model.ListTablesRequest(), cancellationToken)).TableNames ?? [];
                 var missing = template.Tables.Select(table => table.LogicalId).Except(existing).ToList();
                 if (missing.Count > 0)
