@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
-
 namespace Samples.Products.Tests;
 
 /// <summary>
@@ -31,7 +28,7 @@ public sealed class HostileInputTests(ProductsApp app) : IClassFixture<ProductsA
     public async Task Every_hostile_create_body_gets_a_4xx_problem_and_writes_nothing()
     {
         using var admin = app.Admin();
-        await AssertRefusedAsync(admin, body => new HttpRequestMessage(HttpMethod.Post, "/products") { Content = body });
+        await HostileCorpus.AssertEachRefusedAsync(admin, Corpus, app.Table, body => new HttpRequestMessage(HttpMethod.Post, "/products") { Content = body });
     }
 
     [Fact]
@@ -39,40 +36,11 @@ public sealed class HostileInputTests(ProductsApp app) : IClassFixture<ProductsA
     {
         var id = await app.CreateProductAsync();
         using var admin = app.Admin();
-        await AssertRefusedAsync(admin, body =>
+        await HostileCorpus.AssertEachRefusedAsync(admin, Corpus, app.Table, body =>
         {
             var request = new HttpRequestMessage(HttpMethod.Put, $"/products/{id}") { Content = body };
             request.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
             return request;
         });
-    }
-
-    private async Task AssertRefusedAsync(HttpClient client, Func<HttpContent, HttpRequestMessage> request)
-    {
-        var cancel = TestContext.Current.CancellationToken;
-        var before = await TestTables.SnapshotAsync(app.Table);
-        var failures = new List<string>();
-        foreach (var hostile in Corpus)
-        {
-            var content = new ByteArrayContent(hostile.Body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var message = request(content);
-            using var response = await client.SendAsync(message, cancel);
-            var text = await response.Content.ReadAsStringAsync(cancel);
-            var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? JsonNode.Parse(text) : null;
-            var header = response.Headers.TryGetValues("X-Correlation-Id", out var values) ? values.Single() : null;
-            if ((int)response.StatusCode is < 400 or >= 500 || problem?["correlationId"]?.GetValue<string>() is not { Length: > 0 } id || id != header)
-            {
-                failures.Add($"{hostile.Name}: {(int)response.StatusCode} {text}");
-                before = await TestTables.SnapshotAsync(app.Table);
-            }
-            else if (!before.SequenceEqual(await TestTables.SnapshotAsync(app.Table)))
-            {
-                failures.Add($"{hostile.Name}: {(int)response.StatusCode}, but the table changed");
-                before = await TestTables.SnapshotAsync(app.Table);
-            }
-        }
-
-        Assert.True(failures.Count == 0, $"{failures.Count} of {Corpus.Count} hostile bodies were not refused cleanly:\n{string.Join("\n", failures.Take(40))}");
     }
 }

@@ -1,6 +1,8 @@
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Xunit;
 
 namespace Samples.Testing;
 
@@ -132,6 +134,39 @@ public static class HostileCorpus
         }
 
         return cases;
+    }
+
+    /// <summary>
+    /// Sends every case of <paramref name="corpus"/> as a JSON body through <paramref name="request"/>, and
+    /// asserts each got a 4xx problem whose correlation id is the response header's, and that the table
+    /// (<paramref name="tableName"/>) never changed. Reports every case that failed, not only the first.
+    /// </summary>
+    public static async Task AssertEachRefusedAsync(
+        HttpClient client, IReadOnlyList<HostileCase> corpus, string tableName, Func<HttpContent, HttpRequestMessage> request)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var before = await TestTables.SnapshotAsync(tableName);
+        var failures = new List<string>();
+        foreach (var hostile in corpus)
+        {
+            var content = new ByteArrayContent(hostile.Body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var message = request(content);
+            using var response = await client.SendAsync(message, cancel);
+            var text = await response.Content.ReadAsStringAsync(cancel);
+            var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? JsonNode.Parse(text) : null;
+            var header = response.Headers.TryGetValues("X-Correlation-Id", out var values) ? values.Single() : null;
+            var refused = (int)response.StatusCode is >= 400 and < 500
+                && problem?["correlationId"]?.GetValue<string>() is { Length: > 0 } id && id == header;
+            var after = await TestTables.SnapshotAsync(tableName);
+            if (!refused || !before.SequenceEqual(after))
+            {
+                failures.Add($"{hostile.Name}: {(int)response.StatusCode}{(refused ? ", but the table changed" : " " + text)}");
+                before = after;
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {corpus.Count} hostile bodies were not refused cleanly:\n{string.Join("\n", failures.Take(40))}");
     }
 
     /// <summary>A string as a JSON token, written by hand so that lone surrogates survive.</summary>

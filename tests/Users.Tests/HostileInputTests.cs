@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 
 namespace Samples.Users.Tests;
@@ -43,7 +42,7 @@ public sealed class HostileInputTests(UsersApp app) : IClassFixture<UsersApp>
     public async Task Every_hostile_create_body_gets_a_4xx_problem_and_writes_nothing()
     {
         using var admin = app.As(UsersApp.NewSub("admin"), admin: true);
-        await AssertRefusedAsync(admin, CreateCorpus, body => new HttpRequestMessage(HttpMethod.Post, "/users") { Content = body });
+        await HostileCorpus.AssertEachRefusedAsync(admin, CreateCorpus, app.Table, body => new HttpRequestMessage(HttpMethod.Post, "/users") { Content = body });
     }
 
     [Fact]
@@ -52,40 +51,11 @@ public sealed class HostileInputTests(UsersApp app) : IClassFixture<UsersApp>
         var sub = UsersApp.NewSub("user");
         await app.CreateOwnProfileAsync(sub);
         using var user = app.As(sub);
-        await AssertRefusedAsync(user, ReplaceCorpus, body =>
+        await HostileCorpus.AssertEachRefusedAsync(user, ReplaceCorpus, app.Table, body =>
         {
             var request = new HttpRequestMessage(HttpMethod.Put, "/users/me") { Content = body };
             request.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
             return request;
         });
-    }
-
-    private async Task AssertRefusedAsync(HttpClient client, IReadOnlyList<HostileCase> corpus, Func<HttpContent, HttpRequestMessage> request)
-    {
-        var cancel = TestContext.Current.CancellationToken;
-        var before = await TestTables.SnapshotAsync(app.Table);
-        var failures = new List<string>();
-        foreach (var hostile in corpus)
-        {
-            var content = new ByteArrayContent(hostile.Body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var message = request(content);
-            using var response = await client.SendAsync(message, cancel);
-            var text = await response.Content.ReadAsStringAsync(cancel);
-            var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? JsonNode.Parse(text) : null;
-            var header = response.Headers.TryGetValues("X-Correlation-Id", out var values) ? values.Single() : null;
-            if ((int)response.StatusCode is < 400 or >= 500 || problem?["correlationId"]?.GetValue<string>() is not { Length: > 0 } id || id != header)
-            {
-                failures.Add($"{hostile.Name}: {(int)response.StatusCode} {text}");
-                before = await TestTables.SnapshotAsync(app.Table);
-            }
-            else if (!before.SequenceEqual(await TestTables.SnapshotAsync(app.Table)))
-            {
-                failures.Add($"{hostile.Name}: {(int)response.StatusCode}, but the table changed");
-                before = await TestTables.SnapshotAsync(app.Table);
-            }
-        }
-
-        Assert.True(failures.Count == 0, $"{failures.Count} of {corpus.Count} hostile bodies were not refused cleanly:\n{string.Join("\n", failures.Take(40))}");
     }
 }
