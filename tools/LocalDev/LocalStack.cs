@@ -207,8 +207,9 @@ public sealed class LocalStack : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception exception)
             {
+                // Not answering (stopped outside this process, or restarting): say so once, keep watching.
                 if (!reportedDown)
                 {
                     log($"DynamoDB Local      not answering ({exception.GetType().Name}); retrying every 2 s");
