@@ -6,16 +6,12 @@ CONFIGURATION ?= Release
 # make's built-in AS (the assembler) is ignored unless given on the command line or in the environment.
 TOKEN_USER := $(if $(filter command line environment,$(origin AS)),$(AS),admin)
 
-# RESTRICTED_FEED=1 builds without Amazon.Lambda.*, Powertools and Testcontainers (a partial NuGet
-# mirror); 0 forces the full build. Unset: detected once by restoring the full build (tools/detect-feed.sh).
-ifeq ($(strip $(RESTRICTED_FEED)),)
-RESTRICTED_FEED := $(shell tools/detect-feed.sh)
-ifeq ($(RESTRICTED_FEED),1)
-$(shell echo "NuGet feed lacks Amazon.Lambda.*/Powertools/Testcontainers: building restricted (RestrictedFeed=true, Lambda adapters left out; RESTRICTED_FEED=0|1 overrides)." >&2)
-endif
-endif
-RESTRICTED := $(if $(filter 1 true,$(RESTRICTED_FEED)),true,false)
-BUILD_FLAGS := -c $(CONFIGURATION) -p:RestrictedFeed=$(RESTRICTED) --nologo
+# RESTRICTED_FEED=1 builds without Amazon.Lambda.*, Powertools and the Management API client (a partial NuGet
+# mirror); 0 forces the full build. Unset: detected by tools/detect-feed.sh the first time a recipe needs it
+# (the `=` and `$(eval)` make it lazy and once-only), so targets that build nothing never restore.
+RESTRICTED_FEED ?= $(eval RESTRICTED_FEED := $$(shell tools/detect-feed.sh))$(RESTRICTED_FEED)
+RESTRICTED = $(if $(filter 1 true,$(RESTRICTED_FEED)),true,false)
+BUILD_FLAGS = -c $(CONFIGURATION) -p:RestrictedFeed=$(RESTRICTED) --nologo
 LOCALDEV := dotnet tools/LocalDev/bin/$(CONFIGURATION)/net10.0/Samples.LocalDev.dll
 
 .PHONY: help tools build test run demo token bench lint format clean

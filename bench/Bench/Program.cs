@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using Samples.Bench;
-using Samples.LocalDev;
+using Samples.StandIns;
 using Samples.Products;
 
 // Warm latency: each service's GET through its app against a raw DynamoDB GetItem of the same item (the

@@ -13,7 +13,7 @@ public sealed partial class Broadcaster(
     IConnectionMessenger messenger, ConnectionRepository connections, IOptions<ChatOptions> options, ILogger<Broadcaster> logger)
 {
     public Task ReplyAsync<T>(WebSocketEvent origin, T frame, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
-        messenger.PostAsync(origin, origin.ConnectionId, JsonSerializer.SerializeToUtf8Bytes(frame, type), cancellationToken);
+        messenger.PostAsync(origin.ConnectionId, JsonSerializer.SerializeToUtf8Bytes(frame, type), cancellationToken);
 
     /// <returns>How many connections received the message.</returns>
     public async Task<int> BroadcastAsync(WebSocketEvent origin, ChatMessage message, CancellationToken cancellationToken)
@@ -30,7 +30,7 @@ public sealed partial class Broadcaster(
                 post.CancelAfter(options.Value.PostTimeout);
                 try
                 {
-                    if (await messenger.PostAsync(origin, connectionId, frame, post.Token) == Delivery.Delivered)
+                    if (await messenger.PostAsync(connectionId, frame, post.Token) == Delivery.Delivered)
                     {
                         Interlocked.Increment(ref delivered);
                     }

@@ -1,12 +1,14 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Samples.ServiceDefaults.Validation;
 
 namespace Samples.Chat;
 
 /// <summary>
 /// The WebSocket routes, as Amazon.Lambda.AspNetCoreServer delivers them: POST /{routeKey} with the frame
-/// as the body. The routes reply through the Management API (or the local gateway), not in the HTTP
-/// response: the HTTP status only tells API Gateway whether to accept a handshake.
+/// as the body. The routes reply through the Management API, not in the HTTP response: the HTTP status only
+/// tells API Gateway whether to accept a handshake. Each handler's <see cref="WebSocketEvent"/> parameter
+/// refuses requests that are not events from the gateway.
 /// </summary>
 public static class ChatEvents
 {
@@ -19,9 +21,11 @@ public static class ChatEvents
     /// <summary>The action routes (route selection: $request.body.action); anything else goes to $default.</summary>
     public static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal) { "sendMessage", "joinRoom" };
 
+    private const string NotConnected = "This connection is not registered; reconnect.";
+
     public static IEndpointRouteBuilder MapChatEvents(this IEndpointRouteBuilder app)
     {
-        // The gateway authorized $connect already; these routes answer only events from it (see WebSocketEvent).
+        // The gateway authorized $connect already (the ChatAuthorizer function).
         var events = app.MapGroup("").WithTags("WebSocket events").AllowAnonymous();
         events.MapPost(Connect, OnConnect);
         events.MapPost(Disconnect, OnDisconnect);
@@ -31,11 +35,12 @@ public static class ChatEvents
         return app;
     }
 
-    public static async Task<IResult> OnConnect(HttpContext context, ConnectionRepository connections, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<IResult> OnConnect(
+        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (WebSocketEvent.From(context) is not { UserId: { } userId } origin)
+        if (origin.UserId is not { } userId)
         {
-            return TypedResults.StatusCode(StatusCodes.Status403Forbidden); // no gateway event, or no authorizer context: never store a connection
+            return TypedResults.StatusCode(StatusCodes.Status403Forbidden); // no authorizer context: never store a connection
         }
 
         var room = context.Request.Query["room"].ToString() is { Length: > 0 } requested ? requested : Rooms.Default;
@@ -48,25 +53,15 @@ public static class ChatEvents
         return added ? TypedResults.Ok() : TypedResults.Conflict();
     }
 
-    public static async Task<IResult> OnDisconnect(HttpContext context, ConnectionRepository connections, CancellationToken cancellationToken)
+    public static async Task<IResult> OnDisconnect(WebSocketEvent origin, ConnectionRepository connections, CancellationToken cancellationToken)
     {
-        if (WebSocketEvent.From(context) is not { } origin)
-        {
-            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
-        }
-
         await connections.RemoveAsync(origin.ConnectionId, cancellationToken);
         return TypedResults.Ok();
     }
 
     public static async Task<IResult> OnSendMessage(
-        HttpContext context, ConnectionRepository connections, Broadcaster broadcaster, TimeProvider clock, CancellationToken cancellationToken)
+        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, Broadcaster broadcaster, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (WebSocketEvent.From(context) is not { } origin)
-        {
-            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
-        }
-
         var frame = await ReadFrameAsync(context, ChatJson.Default.SendMessageFrame, cancellationToken);
         string? problem = frame switch
         {
@@ -79,20 +74,17 @@ public static class ChatEvents
         };
         if (problem is not null)
         {
-            await broadcaster.ReplyAsync(origin, new ErrorFrame("invalid_frame", problem), ChatJson.Default.ErrorFrame, cancellationToken);
-            return TypedResults.Ok();
+            return await RefuseAsync(broadcaster, origin, "invalid_frame", problem, cancellationToken);
         }
 
         if (await connections.GetAsync(origin.ConnectionId, cancellationToken) is not { } sender)
         {
-            await broadcaster.ReplyAsync(origin, new ErrorFrame("not_connected", "This connection is not registered; reconnect."), ChatJson.Default.ErrorFrame, cancellationToken);
-            return TypedResults.Ok();
+            return await RefuseAsync(broadcaster, origin, "not_connected", NotConnected, cancellationToken);
         }
 
         if (frame!.Room is { } room && room != sender.Room)
         {
-            await broadcaster.ReplyAsync(origin, new ErrorFrame("not_in_room", $"You are in room '{sender.Room}'; join '{room}' first."), ChatJson.Default.ErrorFrame, cancellationToken);
-            return TypedResults.Ok();
+            return await RefuseAsync(broadcaster, origin, "not_in_room", $"You are in room '{sender.Room}'; join '{room}' first.", cancellationToken);
         }
 
         var now = clock.GetUtcNow();
@@ -101,24 +93,18 @@ public static class ChatEvents
         return TypedResults.Ok();
     }
 
-    public static async Task<IResult> OnJoinRoom(HttpContext context, ConnectionRepository connections, Broadcaster broadcaster, CancellationToken cancellationToken)
+    public static async Task<IResult> OnJoinRoom(
+        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, Broadcaster broadcaster, CancellationToken cancellationToken)
     {
-        if (WebSocketEvent.From(context) is not { } origin)
-        {
-            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
-        }
-
         var frame = await ReadFrameAsync(context, ChatJson.Default.JoinRoomFrame, cancellationToken);
         if (frame?.Room is not { } room || !Rooms.Name().IsMatch(room))
         {
-            await broadcaster.ReplyAsync(origin, new ErrorFrame("invalid_frame", "room must be 1 to 64 letters, digits, '-' or '_'."), ChatJson.Default.ErrorFrame, cancellationToken);
-            return TypedResults.Ok();
+            return await RefuseAsync(broadcaster, origin, "invalid_frame", "room must be 1 to 64 letters, digits, '-' or '_'.", cancellationToken);
         }
 
         if (!await connections.MoveAsync(origin.ConnectionId, room, cancellationToken))
         {
-            await broadcaster.ReplyAsync(origin, new ErrorFrame("not_connected", "This connection is not registered; reconnect."), ChatJson.Default.ErrorFrame, cancellationToken);
-            return TypedResults.Ok();
+            return await RefuseAsync(broadcaster, origin, "not_connected", NotConnected, cancellationToken);
         }
 
         await broadcaster.ReplyAsync(origin, new JoinedFrame(room), ChatJson.Default.JoinedFrame, cancellationToken);
@@ -126,36 +112,40 @@ public static class ChatEvents
     }
 
     /// <summary>Unknown actions and frames that are not JSON: tell the sender, broadcast nothing.</summary>
-    public static async Task<IResult> OnDefault(HttpContext context, Broadcaster broadcaster, CancellationToken cancellationToken)
+    public static async Task<IResult> OnDefault(WebSocketEvent origin, HttpContext context, Broadcaster broadcaster, CancellationToken cancellationToken)
     {
-        if (WebSocketEvent.From(context) is not { } origin)
-        {
-            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
-        }
+        var (code, message) = await ClassifyAsync(context, cancellationToken);
+        return await RefuseAsync(broadcaster, origin, code, message, cancellationToken);
+    }
 
-        var error = await ClassifyAsync(context, cancellationToken);
-        await broadcaster.ReplyAsync(origin, error, ChatJson.Default.ErrorFrame, cancellationToken);
+    /// <summary>
+    /// Tells the sender alone what was wrong with its frame and broadcasts nothing. The event itself
+    /// succeeded (200): a failed event would make API Gateway report an error instead.
+    /// </summary>
+    private static async Task<IResult> RefuseAsync(Broadcaster broadcaster, WebSocketEvent origin, string code, string message, CancellationToken cancellationToken)
+    {
+        await broadcaster.ReplyAsync(origin, new ErrorFrame(code, message), ChatJson.Default.ErrorFrame, cancellationToken);
         return TypedResults.Ok();
     }
 
-    private static async Task<ErrorFrame> ClassifyAsync(HttpContext context, CancellationToken cancellationToken)
+    private static async Task<(string Code, string Message)> ClassifyAsync(HttpContext context, CancellationToken cancellationToken)
     {
         try
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: cancellationToken);
             return document.RootElement.ValueKind == JsonValueKind.Object
                 && document.RootElement.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String
-                ? new ErrorFrame("unknown_action", $"Unknown action '{Truncate(action.GetString()!)}'. Use sendMessage or joinRoom.")
-                : new ErrorFrame("invalid_frame", "A frame is a JSON object with an action field.");
+                ? ("unknown_action", $"Unknown action '{Truncate(action.GetString()!)}'. Use sendMessage or joinRoom.")
+                : ("invalid_frame", "A frame is a JSON object with an action field.");
         }
         catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
             // InvalidOperationException: an "action" string holding a lone surrogate, which is not text.
-            return new ErrorFrame("invalid_frame", "The frame is not valid JSON text.");
+            return ("invalid_frame", "The frame is not valid JSON text.");
         }
     }
 
-    private static async Task<T?> ReadFrameAsync<T>(HttpContext context, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    private static async Task<T?> ReadFrameAsync<T>(HttpContext context, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         try
         {

@@ -1,31 +1,30 @@
+using System.ComponentModel.DataAnnotations;
 using Samples.ServiceDefaults.Data;
 
 namespace Samples.Chat;
 
-/// <summary>Bound from the "Chat" section (env: Chat__TableName).</summary>
+/// <summary>Bound from the "Chat" section (env: Chat__TableName, Chat__ConnectionsEndpoint...).</summary>
 public sealed class ChatOptions : TableServiceOptions
 {
     public const string SectionName = "Chat";
+
+    /// <summary>
+    /// Where replies are posted: the WebSocket API's Management API endpoint,
+    /// https://{api-id}.execute-api.{region}.amazonaws.com/{stage} (the template sets it). An http:// endpoint
+    /// (the local stand-in gateway) is posted to with plain HTTP.
+    /// </summary>
+    [Required]
+    public Uri? ConnectionsEndpoint { get; set; }
+
+    /// <summary>
+    /// Outside Lambda only: the key the gateway's HTTP integration sends with each event and post
+    /// (<see cref="IntegrationHeaders.Key"/>). Unset: no event is accepted.
+    /// </summary>
+    public string? IntegrationKey { get; set; }
 
     /// <summary>How many connections a broadcast posts to at once.</summary>
     public int BroadcastParallelism { get; set; } = 32;
 
     /// <summary>How long one post to one connection may take before the broadcast gives up on it.</summary>
     public TimeSpan PostTimeout { get; set; } = TimeSpan.FromSeconds(3);
-}
-
-public static class ChatServiceCollectionExtensions
-{
-    public static IServiceCollection AddChat(this IServiceCollection services)
-    {
-        services.AddTableServiceOptions<ChatOptions>(ChatOptions.SectionName);
-        services.AddSingleton<ConnectionRepository>();
-        services.AddSingleton<Broadcaster>();
-        services.AddSingleton<ChatAuthorizer>(provider => ChatAuthorizer.FromJwtBearer(provider));
-        services.AddConnectionMessenger();
-        services.AddLocalWebSocketGateway();
-        services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ChatJson.Default));
-        return services;
-    }
 }

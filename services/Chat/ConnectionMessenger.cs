@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Samples.Chat;
 
 /// <summary>How a post to one connection ended.</summary>
@@ -9,29 +11,46 @@ public enum Delivery
     Gone,
 }
 
-/// <summary>
-/// Sends a frame to one WebSocket connection. In Lambda: the API Gateway Management API of the API the
-/// event came from; locally: the gateway emulator's /@connections endpoint.
-/// </summary>
+/// <summary>Sends a frame to one WebSocket connection through the API's <c>/@connections</c> endpoint.</summary>
 public interface IConnectionMessenger
 {
-    Task<Delivery> PostAsync(WebSocketEvent origin, string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
+    Task<Delivery> PostAsync(string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The messenger for <see cref="ChatOptions.ConnectionsEndpoint"/>: API Gateway's Management API (SigV4,
+    /// through the SDK) for its https:// endpoint; plain HTTP for an http:// one, the local stand-in gateway.
+    /// </summary>
+    public static IConnectionMessenger For(ChatOptions options) => options.ConnectionsEndpoint switch
+    {
+        { Scheme: "http" } endpoint => new HttpConnectionMessenger(endpoint, options.IntegrationKey),
+#if LAMBDA_PACKAGES // ManagementApiMessenger.Lambda.cs: AWSSDK.ApiGatewayManagementApi is not on a restricted feed
+        { Scheme: "https" } endpoint => new ManagementApiMessenger(endpoint),
+#endif
+        var endpoint => throw new InvalidOperationException(
+            $"Chat:ConnectionsEndpoint '{endpoint}' cannot be posted to by this build: set an https:// Management API endpoint (full build) or the local gateway's http:// one."),
+    };
 }
 
-public static partial class ConnectionMessengerRegistration
+/// <summary>
+/// Posts over plain HTTP to a gateway that speaks the Management API's wire format without SigV4: the
+/// stand-in of <c>make run</c> and the tests. It proves itself with the integration key instead.
+/// </summary>
+public sealed class HttpConnectionMessenger(Uri endpoint, string? integrationKey) : IConnectionMessenger, IDisposable
 {
-    public static IServiceCollection AddConnectionMessenger(this IServiceCollection services)
-    {
-        var registered = false;
-        AddApiGatewayManagementApi(services, ref registered);
-        if (!registered)
-        {
-            services.AddSingleton<IConnectionMessenger, LocalGatewayMessenger>();
-        }
+    private readonly HttpClient http = new() { BaseAddress = endpoint };
 
-        return services;
+    public async Task<Delivery> PostAsync(string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "@connections/" + Uri.EscapeDataString(connectionId))
+        {
+            Content = new ReadOnlyMemoryContent(frame),
+        };
+        request.Headers.Add(IntegrationHeaders.Key, integrationKey);
+        using var response = await http.SendAsync(request, cancellationToken);
+        return response.StatusCode == HttpStatusCode.Gone ? Delivery.Gone
+            : response.IsSuccessStatusCode ? Delivery.Delivered
+            : throw new HttpRequestException($"The gateway answered {(int)response.StatusCode}.", null, response.StatusCode);
     }
 
-    /// <summary>In ConnectionMessenger.Lambda.cs (left out of RestrictedFeed builds); registers only inside Lambda.</summary>
-    static partial void AddApiGatewayManagementApi(IServiceCollection services, ref bool registered);
+    public void Dispose() => http.Dispose();
 }

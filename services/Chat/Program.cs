@@ -1,20 +1,26 @@
+using Microsoft.Extensions.Options;
 using Samples.Chat;
 using Samples.ServiceDefaults;
+using Samples.ServiceDefaults.Data;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
 // Events carry whole WebSocket messages: up to API Gateway's 128 KB, not the HTTP services' 64 KB.
-builder.AddServiceDefaults(ApiGatewayKind.WebSocketApi, maxRequestBodyBytes: LocalWebSocketGateway.MaxMessageBytes);
-builder.Services.AddChat();
+builder.AddServiceDefaults(maxRequestBodyBytes: WebSocketEvent.MaxMessageBytes);
+#if LAMBDA_PACKAGES // the full build; a RestrictedFeed build has no Amazon.Lambda.* and runs on Kestrel only
+builder.AddLambdaHosting(LambdaEventSource.WebsocketApi);
+#endif
+
+builder.Services.AddTableServiceOptions<ChatOptions>(ChatOptions.SectionName);
+builder.Services.AddSingleton<ConnectionRepository>();
+builder.Services.AddSingleton<Broadcaster>();
+builder.Services.AddSingleton(provider => IConnectionMessenger.For(provider.GetRequiredService<IOptions<ChatOptions>>().Value));
+builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ChatJson.Default));
 
 var app = builder.Build();
 
 app.UseServiceDefaults();
 app.MapChatEvents();
-if (!LambdaHosting.IsRunningInLambda)
-{
-    app.MapLocalWebSocketGateway();
-}
 
 app.Run();
 

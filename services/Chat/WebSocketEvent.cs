@@ -1,41 +1,69 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults;
 
 namespace Samples.Chat;
 
 /// <summary>
-/// Who and where a WebSocket event comes from. In Lambda it is read from API Gateway's request context
-/// (WebSocketEvent.Lambda.cs); locally from headers that only the gateway emulator of this process can
-/// set (they carry its per-process secret), so a plain HTTP client cannot forge an event.
+/// Who a WebSocket event comes from. Handlers take it as a parameter; binding it is the guard: a request
+/// that is not an event from the API's gateway gets a 403 problem and never reaches a handler.
 /// </summary>
-public sealed partial record WebSocketEvent(string ConnectionId, string? UserId, string? DisplayName, string CallbackEndpoint)
+public sealed record WebSocketEvent(string ConnectionId, string? UserId, string? DisplayName)
 {
-    public const string SecretHeader = "X-Local-Gateway-Secret";
-    public const string ConnectionHeader = "X-Local-Gateway-Connection-Id";
-    public const string UserIdHeader = "X-Local-Gateway-User-Id";
-    public const string DisplayNameHeader = "X-Local-Gateway-Display-Name";
+    /// <summary>API Gateway's limit for one WebSocket message (and so for an event body).</summary>
+    public const int MaxMessageBytes = 128 * 1024;
 
-    public static WebSocketEvent? From(HttpContext context)
+    /// <summary>The keys of the $connect authorizer's context (ChatAuthorizer sets them).</summary>
+    public const string UserIdKey = "userId";
+    public const string DisplayNameKey = "displayName";
+
+    public static ValueTask<WebSocketEvent> BindAsync(HttpContext context) =>
+        ValueTask.FromResult((LambdaHosting.IsRunningInLambda ? FromLambda(context) : FromHttpIntegration(context))
+            ?? throw new BadHttpRequestException("Only the WebSocket API's gateway sends events to this endpoint.", StatusCodes.Status403Forbidden));
+
+    /// <summary>
+    /// In Lambda, Amazon.Lambda.AspNetCoreServer puts requestContext.connectionId in HttpContext.Connection.Id
+    /// and the authorizer's context in HttpContext.User (AuthenticationType "AuthorizerIdentity").
+    /// </summary>
+    private static WebSocketEvent? FromLambda(HttpContext context)
     {
-        WebSocketEvent? fromLambda = null;
-        ReadLambdaEvent(context, ref fromLambda);
-        if (fromLambda is not null || LambdaHosting.IsRunningInLambda)
+        if (context.Connection.Id is not { Length: > 0 } connectionId)
         {
-            return fromLambda;
+            return null;
         }
 
-        var secret = context.RequestServices.GetRequiredService<LocalGatewaySecret>();
+        var identity = context.User.Identities.FirstOrDefault(identity => identity.AuthenticationType == "AuthorizerIdentity");
+        return new WebSocketEvent(connectionId, identity?.FindFirst(UserIdKey)?.Value, identity?.FindFirst(DisplayNameKey)?.Value);
+    }
+
+    /// <summary>
+    /// Elsewhere, Chat is the WebSocket API's HTTP integration: the gateway maps its request context into
+    /// headers (as request parameters <c>integration.request.header.*</c> do) and sends the integration key,
+    /// which only it holds. <c>make run</c> and the tests use the stand-in gateway in tools/LocalDev.
+    /// </summary>
+    private static WebSocketEvent? FromHttpIntegration(HttpContext context)
+    {
         var headers = context.Request.Headers;
-        return secret.Matches(headers[SecretHeader]) && headers[ConnectionHeader].ToString() is { Length: > 0 } connectionId
-            ? new WebSocketEvent(
-                connectionId,
-                NullIfEmpty(Uri.UnescapeDataString(headers[UserIdHeader].ToString())),
-                NullIfEmpty(Uri.UnescapeDataString(headers[DisplayNameHeader].ToString())),
-                CallbackEndpoint: $"{context.Request.Scheme}://{context.Request.Host}")
+        var key = context.RequestServices.GetRequiredService<IOptions<ChatOptions>>().Value.IntegrationKey;
+        return IntegrationHeaders.KeyMatches(key, headers[IntegrationHeaders.Key]) && headers[IntegrationHeaders.ConnectionId].ToString() is { Length: > 0 } connectionId
+            ? new WebSocketEvent(connectionId, Unescaped(headers[IntegrationHeaders.UserId]), Unescaped(headers[IntegrationHeaders.DisplayName]))
             : null;
     }
 
-    /// <summary>In WebSocketEvent.Lambda.cs: the connection, authorizer context and callback endpoint of a Lambda event.</summary>
-    static partial void ReadLambdaEvent(HttpContext context, ref WebSocketEvent? webSocketEvent);
+    private static string? Unescaped(string? value) => value is { Length: > 0 } ? Uri.UnescapeDataString(value) : null;
+}
 
-    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+/// <summary>The request context an HTTP integration receives as headers (values URI-escaped: headers are ASCII).</summary>
+public static class IntegrationHeaders
+{
+    public const string Key = "X-Integration-Key";
+    public const string ConnectionId = "X-Connection-Id";
+    public const string UserId = "X-Authorizer-User-Id";
+    public const string DisplayName = "X-Authorizer-Display-Name";
+
+    /// <summary>Constant-time; no key configured means no caller is trusted.</summary>
+    public static bool KeyMatches(string? expected, string? presented) =>
+        expected is { Length: >= 32 } && presented is not null
+        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
 }

@@ -1,10 +1,20 @@
 using Samples.Products;
 using Samples.ServiceDefaults;
+using Samples.ServiceDefaults.Data;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
-builder.AddServiceDefaults(ApiGatewayKind.HttpApi);
-builder.Services.AddProducts();
+builder.AddServiceDefaults();
+#if LAMBDA_PACKAGES // the full build; a RestrictedFeed build has no Amazon.Lambda.* and runs on Kestrel only
+builder.AddLambdaHosting(LambdaEventSource.HttpApi);
+#endif
+
+builder.Services.AddTableServiceOptions<ProductsOptions>(ProductsOptions.SectionName);
+builder.Services.AddSingleton<ProductRepository>();
+// Built-in minimal-API validation. Called here, not in the service defaults: its source generator finds
+// the validatable types of the calling assembly.
+builder.Services.AddValidation();
+builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ProductsJsonContext.Default));
 
 var app = builder.Build();
 

@@ -2,30 +2,33 @@ using Amazon.Lambda.APIGatewayEvents;
 using AWS.Lambda.Powertools.Logging;
 using AWS.Lambda.Powertools.Tracing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Samples.ServiceDefaults;
 
-// Compiled only in the full build (RestrictedFeed=false): it needs Amazon.Lambda.AspNetCoreServer.Hosting
-// and AWS.Lambda.Powertools.*, which partial NuGet mirrors may lack.
+// Only in the full build (RestrictedFeed=false): it needs Amazon.Lambda.AspNetCoreServer.Hosting and
+// AWS.Lambda.Powertools.*, which partial NuGet mirrors lack. Each Program.cs calls it in `#if LAMBDA_PACKAGES`.
 public static partial class LambdaHosting
 {
-    static partial void AddLambdaRuntime(WebApplicationBuilder builder, ApiGatewayKind gateway)
+    /// <summary>
+    /// Runs the app as a Lambda function behind the given API Gateway flavour, with Powertools logging and
+    /// X-Ray tracing. Outside Lambda (AWS_LAMBDA_FUNCTION_NAME unset) it does nothing, so the same app runs on Kestrel.
+    /// </summary>
+    public static WebApplicationBuilder AddLambdaHosting(this WebApplicationBuilder builder, LambdaEventSource eventSource)
     {
-        // A no-op outside Lambda (AWS_LAMBDA_FUNCTION_NAME unset), so the same app also runs on Kestrel.
-        builder.Services.AddAWSLambdaHosting(gateway switch
-        {
-            ApiGatewayKind.RestApi => LambdaEventSource.RestApi,
-            ApiGatewayKind.HttpApi => LambdaEventSource.HttpApi,
-            ApiGatewayKind.WebSocketApi => LambdaEventSource.WebsocketApi,
-            _ => throw new ArgumentOutOfRangeException(nameof(gateway), gateway, "Unknown API Gateway kind."),
-        });
+        builder.Services.AddAWSLambdaHosting(eventSource, options =>
+            // API Gateway's request id becomes the correlation id of requests that bring none (Http/CorrelationId.cs).
+            options.PostMarshallItemsFeature = (items, request, _) => items.Items[GatewayRequestIdItem] = request switch
+            {
+                APIGatewayHttpApiV2ProxyRequest http => http.RequestContext?.RequestId,
+                APIGatewayProxyRequest rest => rest.RequestContext?.RequestId, // REST and WebSocket events
+                _ => null,
+            });
 
         if (!IsRunningInLambda)
         {
-            return;
+            return builder;
         }
 
         // Powertools replaces the local JSON console formatter: same snake_case keys, plus Lambda context
@@ -35,15 +38,6 @@ public static partial class LambdaHosting
 
         // X-Ray subsegments for every AWS SDK call. Only inside Lambda: elsewhere there is no X-Ray daemon.
         Tracing.RegisterForAllServices();
-    }
-
-    static partial void ReadGatewayRequestId(HttpContext context, ref string? requestId)
-    {
-        requestId = context.Items["LambdaRequestObject"] switch
-        {
-            APIGatewayHttpApiV2ProxyRequest http => http.RequestContext?.RequestId,
-            APIGatewayProxyRequest rest => rest.RequestContext?.RequestId,
-            _ => requestId,
-        };
+        return builder;
     }
 }

@@ -23,17 +23,15 @@ public static class ServiceDefaultsExtensions
     public const long DefaultMaxRequestBodyBytes = 64 * 1024;
 
     /// <summary>
-    /// Everything a service shares with the others: Lambda hosting, JSON logs, authentication,
-    /// problem details, strict JSON, DynamoDB, OpenAPI and health.
+    /// Everything a service shares with the others: JSON logs, authentication, problem details, strict
+    /// JSON, DynamoDB, OpenAPI and health. Lambda hosting is the service's own line (LambdaHosting.Lambda.cs).
     /// </summary>
-    public static WebApplicationBuilder AddServiceDefaults(
-        this WebApplicationBuilder builder, ApiGatewayKind gateway, long maxRequestBodyBytes = DefaultMaxRequestBodyBytes)
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, long maxRequestBodyBytes = DefaultMaxRequestBodyBytes)
     {
         builder.Services.AddSingleton(new RequestBodyLimit.Options(maxRequestBodyBytes));
         // No "Server: Kestrel" banner: it tells an attacker what to look up, and nobody else needs it.
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
         builder.AddJsonLogging();
-        LambdaHosting.Configure(builder, gateway);
 
         var services = builder.Services;
         services.AddGatewayAuthentication();

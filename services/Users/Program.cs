@@ -1,10 +1,20 @@
 using Samples.ServiceDefaults;
+using Samples.ServiceDefaults.Data;
 using Samples.Users;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
-builder.AddServiceDefaults(ApiGatewayKind.RestApi);
-builder.Services.AddUsers();
+builder.AddServiceDefaults();
+#if LAMBDA_PACKAGES // the full build; a RestrictedFeed build has no Amazon.Lambda.* and runs on Kestrel only
+builder.AddLambdaHosting(LambdaEventSource.RestApi);
+#endif
+
+builder.Services.AddTableServiceOptions<UsersOptions>(UsersOptions.SectionName);
+builder.Services.AddSingleton<UserRepository>();
+// Built-in minimal-API validation. Called here, not in the service defaults: its source generator finds
+// the validatable types of the calling assembly.
+builder.Services.AddValidation();
+builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, UsersJsonContext.Default));
 
 var app = builder.Build();
 

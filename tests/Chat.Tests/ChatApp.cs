@@ -1,30 +1,53 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Samples.LocalDev;
+using Microsoft.Extensions.Logging.Abstractions;
+using Samples.ServiceDefaults.Authentication;
 
 namespace Samples.Chat.Tests;
 
-/// <summary>The Chat app on a real Kestrel port (WebSocket clients need one), with its own ConnectionsTable.</summary>
+/// <summary>
+/// The Chat app on a real Kestrel port with its own ConnectionsTable, behind the WebSocket API stand-in of
+/// tools/StandIns (as `make run` runs it): clients connect to the gateway, which calls the app over HTTP.
+/// </summary>
 public sealed class ChatApp() : ServiceApp<Program>("ConnectionsTable")
 {
+    private readonly int port = DynamoDbLocal.FreePort();
+
     public string Table => TableName("ConnectionsTable");
 
-    public Uri WebSocketBase { get; private set; } = null!;
+    /// <summary>The key the app and its gateway share; only the gateway sends it.</summary>
+    public string IntegrationKey { get; } = WebSocketGateway.NewIntegrationKey();
 
-    public Uri HttpBase { get; private set; } = null!;
+    /// <summary>The $connect authorizer's decision, as the gateway uses it, with the test issuer as the pool.</summary>
+    public ChatAuthorizer Authorizer { get; } = new(
+        CognitoTokenValidator.Create(new CognitoAuthOptions { Authority = TestIssuer.Authority, Audience = TestIssuer.ClientId }, new HttpClient(new TestIssuer())),
+        NullLogger<ChatAuthorizer>.Instance);
+
+    public WebSocketGateway Gateway { get; private set; } = null!;
+
+    /// <summary>Where clients connect: the gateway.</summary>
+    public Uri WebSocketBase => Gateway.WebSocketUrl;
+
+    /// <summary>The Chat app itself, as the gateway's HTTP integration reaches it.</summary>
+    public Uri HttpBase => new($"http://127.0.0.1:{port}/");
 
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        UseKestrel(0);
+        Gateway = await WebSocketGateway.StartAsync(0, HttpBase, IntegrationKey, Authorizer, NullLoggerFactory.Instance, TestContext.Current.CancellationToken);
+        UseKestrel(port);
         StartServer();
-        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        HttpBase = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
-        WebSocketBase = new UriBuilder(HttpBase) { Scheme = "ws" }.Uri;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Gateway is not null)
+        {
+            await Gateway.DisposeAsync();
+        }
+
+        await base.DisposeAsync();
     }
 
     /// <summary>Opens a client socket as a browser would: token and room in the query string.</summary>
@@ -41,7 +64,11 @@ public sealed class ChatApp() : ServiceApp<Program>("ConnectionsTable")
     }
 
     protected override IEnumerable<KeyValuePair<string, string?>> ServiceSettings(IReadOnlyDictionary<string, string> tables) =>
-        [new("Chat:TableName", tables["ConnectionsTable"])];
+    [
+        new("Chat:TableName", tables["ConnectionsTable"]),
+        new("Chat:ConnectionsEndpoint", Gateway.Url.ToString()),
+        new("Chat:IntegrationKey", IntegrationKey),
+    ];
 }
 
 /// <summary>The shared chat client, with this test's cancellation token and default waits.</summary>

@@ -23,7 +23,7 @@ public sealed class ChatEventTests(ChatApp app) : IClassFixture<ChatApp>
 
     private static async Task<AuthorizerResult> AuthorizeAsync(ChatApp app, JsonObject authorizerEvent)
     {
-        var authorizer = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ChatAuthorizer>(app.Services);
+        var authorizer = app.Authorizer;
         var query = authorizerEvent["queryStringParameters"]!.AsObject().ToDictionary(pair => pair.Key, pair => pair.Value!.GetValue<string>());
         return await authorizer.AuthorizeAsync(query, authorizerEvent["methodArn"]!.GetValue<string>(), TestContext.Current.CancellationToken);
     }
@@ -66,6 +66,13 @@ public sealed class ChatEventTests(ChatApp app) : IClassFixture<ChatApp>
         Assert.Empty(result.Context);
     }
 
+    [Fact]
+    public void The_app_reads_the_authorizer_context_under_the_keys_the_authorizer_sets()
+    {
+        Assert.Equal(ChatAuthorizer.UserIdKey, WebSocketEvent.UserIdKey);
+        Assert.Equal(ChatAuthorizer.DisplayNameKey, WebSocketEvent.DisplayNameKey);
+    }
+
     [Theory]
     [InlineData("/$connect?room=lobby")]
     [InlineData("/$disconnect")]
@@ -80,9 +87,10 @@ public sealed class ChatEventTests(ChatApp app) : IClassFixture<ChatApp>
         {
             Content = new StringContent("""{"action":"sendMessage","text":"forged"}""", Encoding.UTF8, "application/json"),
         };
-        request.Headers.Add(WebSocketEvent.ConnectionHeader, "forged-connection");
-        request.Headers.Add(WebSocketEvent.UserIdHeader, "mallory");
-        request.Headers.Add(WebSocketEvent.SecretHeader, new string('0', 64));
+        // Everything an integration sends, with a key that is not the gateway's.
+        request.Headers.Add(IntegrationHeaders.ConnectionId, "forged-connection");
+        request.Headers.Add(IntegrationHeaders.UserId, "mallory");
+        request.Headers.Add(IntegrationHeaders.Key, WebSocketGateway.NewIntegrationKey());
 
         using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
 
@@ -91,9 +99,10 @@ public sealed class ChatEventTests(ChatApp app) : IClassFixture<ChatApp>
     }
 
     [Fact]
-    public async Task Connections_endpoints_refuse_callers_without_the_gateways_secret()
+    public async Task The_gateways_connections_endpoints_refuse_callers_without_the_integration_key()
     {
-        using var client = app.CreateClient();
+        using var client = new HttpClient { BaseAddress = app.Gateway.Url };
+        client.DefaultRequestHeaders.Add(IntegrationHeaders.Key, WebSocketGateway.NewIntegrationKey());
 
         using var post = await client.PostAsync("/@connections/anything", new StringContent("{}"), TestContext.Current.CancellationToken);
         using var get = await client.GetAsync("/@connections/anything", TestContext.Current.CancellationToken);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Samples.Chat.Tests;
 
@@ -220,8 +219,8 @@ public sealed class ChatGatewayTests(ChatApp app) : IClassFixture<ChatApp>
         var userId = "ada-" + Guid.NewGuid().ToString("N");
         var ada = await app.ConnectAsync(userId, Room());
         var connectionId = Assert.Single(await RecordsOfUserAsync(userId))["connectionId"].S;
-        using var http = app.CreateClient();
-        http.DefaultRequestHeaders.Add(WebSocketEvent.SecretHeader, app.Services.GetRequiredService<LocalGatewaySecret>().Value);
+        using var http = new HttpClient { BaseAddress = app.Gateway.Url };
+        http.DefaultRequestHeaders.Add(IntegrationHeaders.Key, app.IntegrationKey);
         var path = "/@connections/" + Uri.EscapeDataString(connectionId);
         var cancel = TestContext.Current.CancellationToken;
 

@@ -128,7 +128,7 @@ public sealed class HardeningTests(ChatApp app) : IClassFixture<ChatApp>
     [Fact]
     public async Task The_authorizer_denies_when_the_pool_signing_keys_cannot_be_fetched()
     {
-        var nobody = $"http://127.0.0.1:{Samples.LocalDev.DynamoDbLocal.FreePort()}/us-east-1_Unreachable";
+        var nobody = $"http://127.0.0.1:{Samples.StandIns.DynamoDbLocal.FreePort()}/us-east-1_Unreachable";
         var authorizer = new ChatAuthorizer(
             CognitoTokenValidator.Create(new CognitoAuthOptions { Authority = nobody, Audience = TestIssuer.ClientId }),
             NullLogger<ChatAuthorizer>.Instance);

@@ -1,4 +1,3 @@
-using Samples.LocalDev;
 using YamlDotNet.RepresentationModel;
 
 namespace Samples.Chat.Tests;

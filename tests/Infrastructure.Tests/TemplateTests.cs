@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Samples.LocalDev;
+using Samples.StandIns;
 using YamlDotNet.RepresentationModel;
 
 namespace Samples.Infrastructure.Tests;

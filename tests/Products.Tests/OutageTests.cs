@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using Samples.LocalDev;
+using Samples.StandIns;
 
 namespace Samples.Products.Tests;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Samples.LocalDev;
+using Samples.StandIns;
 using Samples.ServiceDefaults;
 
 namespace Samples.Products.Tests;

@@ -1,5 +1,5 @@
 using Amazon.DynamoDBv2.Model;
-using Samples.LocalDev;
+using Samples.StandIns;
 
 namespace Samples.Testing;
 

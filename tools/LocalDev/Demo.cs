@@ -92,7 +92,7 @@ public sealed class Demo(LocalStack stack, TextWriter output)
 
     private async Task ChatAsync(string adminToken, string memberToken, CancellationToken cancellationToken)
     {
-        var gateway = new UriBuilder(LocalStack.Services.Single(s => s.Name == "chat").Url) { Scheme = "ws" }.Uri;
+        var gateway = LocalStack.WebSocketGatewayUrl;
         var wait = TimeSpan.FromSeconds(5);
         output.WriteLine("\nChat (WebSocket API) at " + gateway);
 

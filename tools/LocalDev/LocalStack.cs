@@ -1,23 +1,40 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Samples.Chat;
+using Samples.ServiceDefaults.Authentication;
 
 namespace Samples.LocalDev;
 
 /// <summary>
 /// Everything `make run` starts, in order: DynamoDB Local with the template's tables, the Cognito
-/// emulator with a pool, client, admin group and two users, then each service on its fixed port.
-/// Disposing it stops all of them, services first.
+/// emulator with a pool, client, admin group and two users, each service on its fixed port, and the
+/// WebSocket API stand-in in front of Chat. Disposing it stops all of them, services first.
 /// </summary>
 public sealed class LocalStack : IAsyncDisposable
 {
     public const int DynamoDbPort = 8000;
 
+    /// <summary>Shared by the Chat app and its gateway for this run only (declared first: Services uses it).</summary>
+    private static readonly string IntegrationKey = WebSocketGateway.NewIntegrationKey();
+
     public static readonly IReadOnlyList<LocalService> Services =
     [
         new("products", "Products", 5100, new() { ["Products__TableName"] = "ProductsTable" }),
         new("users", "Users", 5200, new() { ["Users__TableName"] = "UsersTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
-        new("chat", "Chat", 5300, new() { ["Chat__TableName"] = "ConnectionsTable" }),
+        new("chat", "Chat", 5301, new()
+        {
+            ["Chat__TableName"] = "ConnectionsTable",
+            ["Chat__ConnectionsEndpoint"] = $"http://localhost:{WebSocketGatewayPort}",
+            ["Chat__IntegrationKey"] = IntegrationKey,
+        }),
     ];
+
+    /// <summary>Where WebSocket clients connect: the stand-in for the WebSocket API, in front of Chat.</summary>
+    public const int WebSocketGatewayPort = 5300;
+
+    public static readonly Uri WebSocketGatewayUrl = new($"ws://localhost:{WebSocketGatewayPort}");
+
 
     public static readonly IReadOnlyList<LocalUser> Users =
     [
@@ -28,6 +45,8 @@ public sealed class LocalStack : IAsyncDisposable
     private readonly List<Process> processes = [];
     private readonly CancellationTokenSource stopping = new();
     private DynamoDbLocal? dynamoDb;
+    private WebSocketGateway? gateway;
+    private readonly ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
     private Task watchdog = Task.CompletedTask;
 
     private LocalStack()
@@ -56,9 +75,9 @@ public sealed class LocalStack : IAsyncDisposable
     private async Task StartAllAsync(string configuration, Action<string> log, CancellationToken cancellationToken)
     {
         var template = SamTemplate.Load();
-        foreach (var port in new[] { DynamoDbPort, CognitoLocal.Port }.Concat(Services.Select(s => s.Port)))
+        foreach (var port in new[] { DynamoDbPort, CognitoLocal.Port, WebSocketGatewayPort }.Concat(Services.Select(s => s.Port)))
         {
-            EnsurePortIsFree(port);
+            ChildProcess.EnsurePortIsFree(port);
         }
 
         log($"DynamoDB Local      starting on port {DynamoDbPort}");
@@ -96,6 +115,13 @@ public sealed class LocalStack : IAsyncDisposable
             log($"{service.Name,-20}starting on port {service.Port}");
             processes.Add(await StartServiceAsync(service, configuration, log, cancellationToken));
         }
+
+        log($"WebSocket gateway   starting on port {WebSocketGatewayPort} (stand-in for the WebSocket API, in front of chat)");
+        var authorizer = new ChatAuthorizer(
+            CognitoTokenValidator.Create(new CognitoAuthOptions { Authority = Identity.Issuer, Audience = Identity.ClientId }),
+            loggerFactory.CreateLogger<ChatAuthorizer>());
+        gateway = await WebSocketGateway.StartAsync(
+            WebSocketGatewayPort, new Uri(Services.Single(s => s.Project == "Chat").Url), IntegrationKey, authorizer, loggerFactory, cancellationToken);
     }
 
     /// <summary>
@@ -219,21 +245,14 @@ public sealed class LocalStack : IAsyncDisposable
         }
     }
 
-    internal static void EnsurePortIsFree(int port)
-    {
-        try
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-            listener.Start();
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            throw new InvalidOperationException($"Port {port} is in use. Is another `make run`, `make demo` or `make bench` still running?");
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {
+        if (gateway is not null)
+        {
+            await gateway.DisposeAsync();
+        }
+
         await stopping.CancelAsync();
         await watchdog;
         stopping.Dispose();
@@ -253,6 +272,8 @@ public sealed class LocalStack : IAsyncDisposable
         {
             await dynamoDb.DisposeAsync();
         }
+
+        loggerFactory.Dispose();
     }
 }
 

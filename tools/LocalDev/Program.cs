@@ -79,7 +79,7 @@ void PrintWelcome(LocalStack stack)
     var admin = LocalStack.Users.Single(u => u.IsAdmin);
     var products = LocalStack.Services.Single(s => s.Name == "products").Url;
     var usersApi = LocalStack.Services.Single(s => s.Name == "users").Url;
-    var chat = LocalStack.Services.Single(s => s.Name == "chat").Url.Replace("http://", "ws://", StringComparison.Ordinal);
+    var chat = LocalStack.WebSocketGatewayUrl.ToString().TrimEnd('/');
     var users = string.Join(", ", LocalStack.Users.Select(u => $"{u.Email} / {u.Password}{(u.IsAdmin ? " (admin)" : "")}"));
     console.WriteLine($$"""
 
@@ -87,7 +87,7 @@ void PrintWelcome(LocalStack stack)
 
           Products API       {{products}}/products        (OpenAPI: {{products}}/openapi/v1.json)
           Users API          {{usersApi}}/users           (OpenAPI: {{usersApi}}/openapi/v1.json)
-          Chat WebSocket     {{chat}}/?token=<ID token>&room=lobby   (local API Gateway emulator)
+          Chat WebSocket     {{chat}}/?token=<ID token>&room=lobby   (tools/StandIns: the WebSocket API stand-in)
           DynamoDB Local     {{stack.DynamoDbUrl}}
           Cognito emulator   {{CognitoLocal.Endpoint}}    user pool {{stack.Identity.UserPoolId}}, app client {{stack.Identity.ClientId}}
           Users              {{users}}

@@ -26,9 +26,16 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
             : new ProblemDetails
             {
                 Status = status,
-                Title = status == StatusCodes.Status415UnsupportedMediaType ? "Unsupported media type" : "Bad request",
+                Title = status switch
+                {
+                    StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+                    StatusCodes.Status403Forbidden => "Forbidden",
+                    _ => "Bad request",
+                },
                 Detail = status switch
                 {
+                    // Thrown by the apps' own binders (Chat's WebSocketEvent), with a message written for callers.
+                    StatusCodes.Status403Forbidden => badRequest.Message,
                     StatusCodes.Status415UnsupportedMediaType => "Send the request body as application/json.",
                     StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
                     _ => "The request is missing a required value, or one of its values has the wrong format.",

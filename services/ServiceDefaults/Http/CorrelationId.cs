@@ -26,7 +26,7 @@ public sealed class CorrelationId(RequestDelegate next, ILogger<CorrelationId> l
     public async Task InvokeAsync(HttpContext context)
     {
         var id = FromCaller(context.Request.Headers[HeaderName])
-            ?? LambdaHosting.GatewayRequestId(context)
+            ?? context.Items[LambdaHosting.GatewayRequestIdItem] as string
             ?? context.TraceIdentifier;
 
         context.Items[ItemKey] = id;

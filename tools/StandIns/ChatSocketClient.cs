@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
-namespace Samples.LocalDev;
+namespace Samples.StandIns;
 
 /// <summary>
 /// A chat client as a browser would be one: ?token=&amp;room= on the handshake, JSON frames both ways.

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Samples.LocalDev;
+namespace Samples.StandIns;
 
 /// <summary>
 /// The Cognito emulator (npm package cognito-local) on its fixed port 9229, and the few Cognito API
@@ -23,7 +23,7 @@ public sealed class CognitoLocal(HttpClient http) : IDisposable
             throw new InvalidOperationException("cognito-local is not installed. Run `make tools` (npm ci).");
         }
 
-        LocalStack.EnsurePortIsFree(Port);
+        ChildProcess.EnsurePortIsFree(Port);
         Directory.CreateDirectory(dataDirectory);
         // cognito-local keeps its state in ./.cognito under its working directory.
         var process = ChildProcess.Start("node", [start], dataDirectory,

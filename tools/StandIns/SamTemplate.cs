@@ -2,7 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using YamlDotNet.RepresentationModel;
 
-namespace Samples.LocalDev;
+namespace Samples.StandIns;
 
 /// <summary>
 /// Reads infra/template.yaml, the single definition of tables and routes: local tooling and tests create

@@ -3,29 +3,94 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Samples.Chat;
 
-namespace Samples.Chat;
+namespace Samples.StandIns;
 
 /// <summary>
-/// A local stand-in for API Gateway's WebSocket API, active only outside Lambda. It accepts clients at
-/// ws://host/?token=&amp;room=, authorizes the handshake with the same rules as the Lambda authorizer,
-/// turns every event into the POST /{routeKey} the Lambda hosting library would make (route selection:
-/// the frame's "action"), and serves POST, GET and DELETE /@connections/{id} so replies reach the sockets.
-/// It enforces API Gateway's 128 KB message limit.
+/// A local stand-in for API Gateway's WebSocket API, run by <c>make run</c> and the Chat tests as cognito-local
+/// stands in for Cognito. It accepts clients at ws://host/?token=&amp;room=, authorizes the handshake with the
+/// Lambda authorizer's own decision (<see cref="ChatAuthorizer"/>), and sends every event to the Chat app as an
+/// HTTP integration would: <c>POST {integration}/{routeKey}</c>, the frame as the body (route selection: the
+/// frame's "action"), the request context in headers, and the integration key. It serves POST, GET and DELETE
+/// /@connections/{id} as the Management API does (the key stands in for IAM), enforces the 128 KB message
+/// limit and the 29 s integration timeout, and buffers per connection.
 /// </summary>
-public sealed partial class LocalWebSocketGateway(
-    IServer server, ChatAuthorizer authorizer, LocalGatewaySecret secret, ILogger<LocalWebSocketGateway> logger) : IDisposable
+public sealed partial class WebSocketGateway : IAsyncDisposable
 {
+    /// <summary>API Gateway's limit for one WebSocket message.</summary>
     public const int MaxMessageBytes = 128 * 1024;
 
     /// <summary>API Gateway's integration timeout: an event that takes longer fails.</summary>
     public static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(29);
 
+    /// <summary>The API's action routes (infra/template.yaml: ChatSendMessageRoute, ChatJoinRoomRoute).</summary>
+    private static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal) { "sendMessage", "joinRoom" };
+
+    private const string IntegrationKeyHeader = "X-Integration-Key";
+
     private readonly ConcurrentDictionary<string, LocalSocket> sockets = new(StringComparer.Ordinal);
-    private HttpClient? events;
+    private readonly ChatAuthorizer authorizer;
+    private readonly string integrationKey;
+    private readonly HttpClient events;
+    private readonly ILogger logger;
+    private WebApplication app = null!;
+
+    private WebSocketGateway(Uri integration, string integrationKey, ChatAuthorizer authorizer, ILogger logger)
+    {
+        this.authorizer = authorizer;
+        this.integrationKey = integrationKey;
+        this.logger = logger;
+        events = new HttpClient { BaseAddress = integration, Timeout = EventTimeout };
+    }
+
+    /// <summary>http://127.0.0.1:{port}: where the Management API calls go.</summary>
+    public Uri Url { get; private set; } = null!;
+
+    /// <summary>ws://127.0.0.1:{port}: where clients connect.</summary>
+    public Uri WebSocketUrl => new UriBuilder(Url) { Scheme = "ws" }.Uri;
+
+    /// <summary>Starts the gateway on the port (0: any free one), in front of the Chat app at <paramref name="integration"/>.</summary>
+    public static async Task<WebSocketGateway> StartAsync(
+        int port, Uri integration, string integrationKey, ChatAuthorizer authorizer, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var gateway = new WebSocketGateway(integration, integrationKey, authorizer, loggerFactory.CreateLogger<WebSocketGateway>());
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{port}");
+        // Only the gateway's own log lines: the server's request logs would print ?token= query strings.
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.MapGet("/", gateway.AcceptAsync);
+        app.MapPost("/@connections/{connectionId}", gateway.PostToConnectionAsync);
+        app.MapGet("/@connections/{connectionId}", gateway.GetConnection);
+        app.MapDelete("/@connections/{connectionId}", gateway.DeleteConnectionAsync);
+        await app.StartAsync(cancellationToken);
+        gateway.app = app;
+        gateway.Url = new Uri(app.Urls.First());
+        return gateway;
+    }
+
+    /// <summary>A fresh integration key: the Chat app and its gateway are given the same one.</summary>
+    public static string NewIntegrationKey() => Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var socket in sockets.Values)
+        {
+            socket.Close(WebSocketCloseStatus.EndpointUnavailable, "The gateway is stopping");
+        }
+
+        await app.StopAsync();
+        await app.DisposeAsync();
+        events.Dispose();
+    }
 
     /// <summary>Handles one WebSocket client from handshake to close.</summary>
     public async Task AcceptAsync(HttpContext context)
@@ -46,7 +111,7 @@ public sealed partial class LocalWebSocketGateway(
         }
 
         var connectionId = NewConnectionId();
-        using (var connect = await SendEventAsync(ChatEvents.Connect + context.Request.QueryString, connectionId, decision, body: null, context.RequestAborted))
+        using (var connect = await SendEventAsync("$connect" + context.Request.QueryString, connectionId, decision, body: null, context.RequestAborted))
         {
             if (!connect.IsSuccessStatusCode)
             {
@@ -70,7 +135,7 @@ public sealed partial class LocalWebSocketGateway(
             await local.SendingDone;
             try
             {
-                using var disconnect = await SendEventAsync(ChatEvents.Disconnect, connectionId, decision, body: null, CancellationToken.None);
+                using var disconnect = await SendEventAsync("$disconnect", connectionId, decision, body: null, CancellationToken.None);
             }
             catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
             {
@@ -82,7 +147,7 @@ public sealed partial class LocalWebSocketGateway(
     /// <summary>POST /@connections/{id}: what the Management API's PostToConnection does.</summary>
     public async Task<IResult> PostToConnectionAsync(HttpContext context, string connectionId)
     {
-        if (!secret.Matches(context.Request.Headers[WebSocketEvent.SecretHeader]))
+        if (!IsManagementCall(context))
         {
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
         }
@@ -107,14 +172,14 @@ public sealed partial class LocalWebSocketGateway(
 
     /// <summary>GET /@connections/{id}: 200 while the socket is open, 410 once it is gone.</summary>
     public IResult GetConnection(HttpContext context, string connectionId) =>
-        !secret.Matches(context.Request.Headers[WebSocketEvent.SecretHeader]) ? TypedResults.StatusCode(StatusCodes.Status403Forbidden)
+        !IsManagementCall(context) ? TypedResults.StatusCode(StatusCodes.Status403Forbidden)
         : sockets.TryGetValue(connectionId, out var local) ? TypedResults.Ok(new { connectedAt = local.ConnectedAt })
         : TypedResults.StatusCode(StatusCodes.Status410Gone);
 
     /// <summary>DELETE /@connections/{id}: closes the socket, as DeleteConnection does.</summary>
     public async Task<IResult> DeleteConnectionAsync(HttpContext context, string connectionId)
     {
-        if (!secret.Matches(context.Request.Headers[WebSocketEvent.SecretHeader]))
+        if (!IsManagementCall(context))
         {
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
         }
@@ -178,7 +243,7 @@ public sealed partial class LocalWebSocketGateway(
         int? status;
         try
         {
-            using var response = await SendEventAsync("/" + RouteKey(body), connectionId, identity, body, cancellationToken);
+            using var response = await SendEventAsync(RouteKey(body), connectionId, identity, body, cancellationToken);
             status = response.IsSuccessStatusCode ? null : (int)response.StatusCode;
         }
         catch (Exception exception) when (exception is HttpRequestException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -189,12 +254,16 @@ public sealed partial class LocalWebSocketGateway(
         if (status is { } failed)
         {
             LogEventFailed(logger, connectionId, failed);
-            var frame = new ErrorFrame("event_failed", $"The service could not handle this frame (status {failed}); nothing was sent. Try again.");
-            local.TryEnqueue(JsonSerializer.SerializeToUtf8Bytes(frame, ChatJson.Default.ErrorFrame));
+            local.TryEnqueue(Encoding.UTF8.GetBytes(new JsonObject
+            {
+                ["type"] = "error",
+                ["code"] = "event_failed",
+                ["message"] = $"The service could not handle this frame (status {failed}); nothing was sent. Try again.",
+            }.ToJsonString()));
         }
     }
 
-    /// <summary>Route selection $request.body.action: a known action, else $default.</summary>
+    /// <summary>Route selection $request.body.action: a route of the API, else $default.</summary>
     private static string RouteKey(byte[] body)
     {
         try
@@ -204,7 +273,7 @@ public sealed partial class LocalWebSocketGateway(
             return document.RootElement.ValueKind == JsonValueKind.Object
                 && document.RootElement.TryGetProperty("action", out var action)
                 && action.ValueKind == JsonValueKind.String
-                && ChatEvents.Actions.Contains(action.GetString()!)
+                && Actions.Contains(action.GetString()!)
                 ? action.GetString()!
                 : "$default";
         }
@@ -220,29 +289,21 @@ public sealed partial class LocalWebSocketGateway(
         {
             Content = new ByteArrayContent(body ?? []) { Headers = { ContentType = new("application/json") } },
         };
-        request.Headers.Add(WebSocketEvent.SecretHeader, secret.Value);
-        request.Headers.Add(WebSocketEvent.ConnectionHeader, connectionId);
-        request.Headers.Add(WebSocketEvent.UserIdHeader, Uri.EscapeDataString(identity.Context.GetValueOrDefault(ChatAuthorizer.UserIdKey, "")));
-        request.Headers.Add(WebSocketEvent.DisplayNameHeader, Uri.EscapeDataString(identity.Context.GetValueOrDefault(ChatAuthorizer.DisplayNameKey, "")));
-        return await EventClient().SendAsync(request, cancellationToken);
+        // The integration's request parameters: what Chat's IntegrationHeaders reads (values URI-escaped).
+        request.Headers.Add(IntegrationKeyHeader, integrationKey);
+        request.Headers.Add("X-Connection-Id", connectionId);
+        request.Headers.Add("X-Authorizer-User-Id", Uri.EscapeDataString(identity.Context.GetValueOrDefault(ChatAuthorizer.UserIdKey, "")));
+        request.Headers.Add("X-Authorizer-Display-Name", Uri.EscapeDataString(identity.Context.GetValueOrDefault(ChatAuthorizer.DisplayNameKey, "")));
+        return await events.SendAsync(request, cancellationToken);
     }
 
-    /// <summary>Events go to this same app over loopback, as API Gateway would invoke the function.</summary>
-    private HttpClient EventClient() => events ??= new HttpClient { BaseAddress = new Uri(LoopbackAddress(server)), Timeout = EventTimeout };
-
-    internal static string LoopbackAddress(IServer server)
-    {
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("The local gateway needs a server that listens on an address (Kestrel).");
-        var uri = new Uri(address.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal)
-            .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal).Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal));
-        return $"{uri.Scheme}://{uri.Authority}";
-    }
+    /// <summary>The key stands in for the IAM signature the Management API wants.</summary>
+    private bool IsManagementCall(HttpContext context) =>
+        context.Request.Headers[IntegrationKeyHeader].ToString() is { } presented
+        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(integrationKey));
 
     /// <summary>Ids shaped like API Gateway's: 12 random bytes, base64.</summary>
     private static string NewConnectionId() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('/', '_').Replace('+', '-');
-
-    public void Dispose() => events?.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Local gateway: the event of connection {ConnectionId} answered {Status}")]
     private static partial void LogEventFailed(ILogger logger, string connectionId, int status);
@@ -342,55 +403,5 @@ public sealed partial class LocalWebSocketGateway(
                 Abort();
             }
         }
-    }
-}
-
-/// <summary>A per-process secret: only this process's gateway can make events or post to connections.</summary>
-public sealed class LocalGatewaySecret
-{
-    public string Value { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-
-    public bool Matches(string? presented) =>
-        presented is { Length: 64 } && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(presented), Encoding.ASCII.GetBytes(Value));
-}
-
-/// <summary>Delivers through the local gateway's /@connections endpoint, as the Management API would.</summary>
-public sealed class LocalGatewayMessenger(IServer server, LocalGatewaySecret secret) : IConnectionMessenger, IDisposable
-{
-    private HttpClient? http;
-
-    public async Task<Delivery> PostAsync(WebSocketEvent origin, string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
-    {
-        http ??= new HttpClient { BaseAddress = new Uri(LocalWebSocketGateway.LoopbackAddress(server)) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/@connections/" + Uri.EscapeDataString(connectionId))
-        {
-            Content = new ReadOnlyMemoryContent(frame),
-        };
-        request.Headers.Add(WebSocketEvent.SecretHeader, secret.Value);
-        using var response = await http.SendAsync(request, cancellationToken);
-        return response.StatusCode == System.Net.HttpStatusCode.Gone
-            ? Delivery.Gone
-            : response.IsSuccessStatusCode ? Delivery.Delivered : throw new HttpRequestException($"Local gateway answered {(int)response.StatusCode}.");
-    }
-
-    public void Dispose() => http?.Dispose();
-}
-
-public static class LocalWebSocketGatewayExtensions
-{
-    public static IServiceCollection AddLocalWebSocketGateway(this IServiceCollection services) =>
-        services.AddSingleton<LocalGatewaySecret>().AddSingleton<LocalWebSocketGateway>();
-
-    /// <summary>ws://host/?token=&amp;room= and /@connections/{id}. Outside Lambda only.</summary>
-    public static WebApplication MapLocalWebSocketGateway(this WebApplication app)
-    {
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        var gateway = app.Services.GetRequiredService<LocalWebSocketGateway>();
-        var local = app.MapGroup("").AllowAnonymous().ExcludeFromDescription().WithMetadata(Samples.ServiceDefaults.LocalOnlyEndpoint.Instance);
-        local.MapGet("/", gateway.AcceptAsync);
-        local.MapPost("/@connections/{connectionId}", gateway.PostToConnectionAsync);
-        local.MapGet("/@connections/{connectionId}", gateway.GetConnection);
-        local.MapDelete("/@connections/{connectionId}", gateway.DeleteConnectionAsync);
-        return app;
     }
 }

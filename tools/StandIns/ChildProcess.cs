@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Samples.LocalDev;
+namespace Samples.StandIns;
 
 /// <summary>Starts the local stack's child processes with their output captured, never inherited.</summary>
 public static class ChildProcess
@@ -27,5 +27,18 @@ public static class ChildProcess
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    public static void EnsurePortIsFree(int port)
+    {
+        try
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            listener.Start();
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            throw new InvalidOperationException($"Port {port} is in use. Is another `make run`, `make demo` or `make bench` still running?");
+        }
     }
 }
