@@ -6,8 +6,8 @@ using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using Samples.Bench;
-using Samples.StandIns;
 using Samples.Products;
+using Samples.StandIns;
 
 // Warm latency: each service's GET through its app against a raw DynamoDB GetItem of the same item (the
 // floor), both from this process to the same DynamoDB Local. Cold start: process start to first 200 of

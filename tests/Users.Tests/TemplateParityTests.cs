@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Samples.StandIns;
 using Samples.ServiceDefaults;
+using Samples.StandIns;
 using YamlDotNet.RepresentationModel;
 
 namespace Samples.Users.Tests;
