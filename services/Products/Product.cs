@@ -16,7 +16,15 @@ public sealed record Product(
     long Version,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    string CreatedBy);
+    string CreatedBy) : IVersioned
+{
+    /// <summary>A new product, version 1.</summary>
+    public static Product Create(string id, ProductDraft draft, DateTimeOffset now, string createdBy) =>
+        new(id, draft.Name, draft.Description, draft.Price, draft.Currency, draft.Tags, Version: 1, now, now, createdBy);
+}
+
+/// <summary>What a client sets on a product, validated and normalised: what a create stores and a replace writes.</summary>
+public sealed record ProductDraft(string Name, string? Description, decimal Price, string Currency, IReadOnlyList<string> Tags);
 
 /// <summary>
 /// The body of POST and PUT (PUT replaces every field). Fields are nullable so a missing one is a
@@ -34,12 +42,18 @@ public sealed record ProductInput(
     public const int MaxTags = 10;
     public const int MaxTagLength = 50;
 
-    public string TrimmedName => Name?.Trim() ?? "";
+    /// <summary>The input as stored. Call it on validated input only (minimal-API validation ran before the handler).</summary>
+    public ProductDraft ToDraft() => new(
+        Name!.Trim(),
+        string.IsNullOrEmpty(Description) ? null : Description,
+        Price!.Value,
+        Currency!,
+        Tags ?? []);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // Checked before trimming: Trim() would quietly drop a trailing newline or a U+2028 the client sent.
-        if (Name is null || !TextRules.IsVisibleLine(Name) || TrimmedName.Length > MaxNameLength)
+        if (Name is null || !TextRules.IsVisibleLine(Name) || Name.Trim().Length > MaxNameLength)
         {
             yield return Error($"name is required: 1 to {MaxNameLength} characters on one line, with at least one visible character.", nameof(Name));
         }

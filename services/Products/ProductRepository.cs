@@ -16,80 +16,90 @@ public sealed class ProductRepository(IAmazonDynamoDB dynamoDb, IOptions<Product
     public const string KeyAttribute = "id";
 
     /// <summary>What a page token of the product list holds: the table key.</summary>
-    public static readonly PageKey ListPageKey = new([KeyAttribute]);
+    private static readonly PageKey ListPageKey = new([KeyAttribute]);
 
     private readonly VersionedTable table = new(dynamoDb, options.Value.TableName, KeyAttribute);
 
     public async Task<Product?> GetAsync(string id, CancellationToken cancellationToken) =>
         await table.GetAsync(id, cancellationToken) is { } item ? FromItem(item) : null;
 
-    public async Task<Page<Product>> ListAsync(PageRequest page, CancellationToken cancellationToken)
+    /// <summary>One page of products; a <paramref name="nextToken"/> this list did not issue throws <see cref="InvalidPageTokenException"/>.</summary>
+    public async Task<Page<Product>> ListAsync(int limit, string? nextToken, CancellationToken cancellationToken)
     {
-        var (items, nextToken) = await table.ScanAsync(page, cancellationToken);
-        return new Page<Product>([.. items.Select(FromItem)], nextToken);
+        var (items, next) = await table.ScanAsync(PageRequest.For(limit, nextToken, ListPageKey), cancellationToken);
+        return new Page<Product>([.. items.Select(FromItem)], next);
     }
 
     /// <returns>False when a product with this id already exists.</returns>
-    public Task<bool> CreateAsync(Product product, CancellationToken cancellationToken) =>
-        table.CreateAsync(ToItem(product), cancellationToken);
+    public Task<bool> CreateAsync(Product product, CancellationToken cancellationToken)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [KeyAttribute] = new() { S = product.Id },
+            [VersionedTable.VersionAttribute] = VersionedTable.Number(product.Version),
+            [Attributes.CreatedAt] = Timestamp(product.CreatedAt),
+            [Attributes.CreatedBy] = new() { S = product.CreatedBy },
+        };
+        foreach (var (name, value) in Fields(Draft(product), product.UpdatedAt))
+        {
+            if (value is not null)
+            {
+                item[name] = value;
+            }
+        }
+
+        return table.CreateAsync(item, cancellationToken);
+    }
 
     /// <summary>Replaces the client-editable fields if the stored version is <paramref name="expectedVersion"/>.</summary>
     public async Task<WriteResult<Product>> ReplaceAsync(
-        string id, ProductInput input, long expectedVersion, DateTimeOffset now, CancellationToken cancellationToken)
+        string id, ProductDraft draft, long expectedVersion, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var result = await table.ReplaceAsync(id, new Dictionary<string, AttributeValue?>
-        {
-            ["name"] = new() { S = input.TrimmedName },
-            ["description"] = string.IsNullOrEmpty(input.Description) ? null : new() { S = input.Description },
-            ["price"] = Price(input.Price!.Value),
-            ["currency"] = new() { S = input.Currency },
-            ["tags"] = Tags(input.Tags ?? []),
-            ["updatedAt"] = new() { S = Timestamp(now) },
-        }, expectedVersion, cancellationToken);
+        var result = await table.ReplaceAsync(id, Fields(draft, now), expectedVersion, cancellationToken);
         return new(result.Outcome, result.Value is { } item ? FromItem(item) : null);
     }
 
     public Task<WriteOutcome> DeleteAsync(string id, long? expectedVersion, CancellationToken cancellationToken) =>
         table.DeleteAsync(id, expectedVersion, cancellationToken);
 
-    private static Dictionary<string, AttributeValue> ToItem(Product product)
+    /// <summary>The attributes a client's draft sets; null removes one (a replace without a description).</summary>
+    private static Dictionary<string, AttributeValue?> Fields(ProductDraft draft, DateTimeOffset updatedAt) => new()
     {
-        var item = new Dictionary<string, AttributeValue>
-        {
-            [KeyAttribute] = new() { S = product.Id },
-            ["name"] = new() { S = product.Name },
-            ["price"] = Price(product.Price),
-            ["currency"] = new() { S = product.Currency },
-            ["tags"] = Tags(product.Tags),
-            [VersionedTable.VersionAttribute] = VersionedTable.Number(product.Version),
-            ["createdAt"] = new() { S = Timestamp(product.CreatedAt) },
-            ["updatedAt"] = new() { S = Timestamp(product.UpdatedAt) },
-            ["createdBy"] = new() { S = product.CreatedBy },
-        };
-        if (!string.IsNullOrEmpty(product.Description))
-        {
-            item["description"] = new() { S = product.Description };
-        }
+        [Attributes.Name] = new() { S = draft.Name },
+        [Attributes.Description] = draft.Description is { } description ? new() { S = description } : null,
+        // DynamoDB numbers are decimal strings: a price is stored exactly, never through floating point.
+        [Attributes.Price] = new() { N = draft.Price.ToString(CultureInfo.InvariantCulture) },
+        [Attributes.Currency] = new() { S = draft.Currency },
+        [Attributes.Tags] = new() { L = [.. draft.Tags.Select(tag => new AttributeValue { S = tag })] },
+        [Attributes.UpdatedAt] = Timestamp(updatedAt),
+    };
 
-        return item;
-    }
+    private static ProductDraft Draft(Product product) => new(product.Name, product.Description, product.Price, product.Currency, product.Tags);
 
     private static Product FromItem(Dictionary<string, AttributeValue> item) => new(
         Id: item[KeyAttribute].S,
-        Name: item["name"].S,
-        Description: item.TryGetValue("description", out var description) ? description.S : null,
-        Price: decimal.Parse(item["price"].N, NumberStyles.Number, CultureInfo.InvariantCulture),
-        Currency: item["currency"].S,
-        Tags: item.TryGetValue("tags", out var tags) && tags.L is { } list ? [.. list.Select(tag => tag.S)] : [],
+        Name: item[Attributes.Name].S,
+        Description: item.TryGetValue(Attributes.Description, out var description) ? description.S : null,
+        Price: decimal.Parse(item[Attributes.Price].N, NumberStyles.Number, CultureInfo.InvariantCulture),
+        Currency: item[Attributes.Currency].S,
+        Tags: item.TryGetValue(Attributes.Tags, out var tags) && tags.L is { } list ? [.. list.Select(tag => tag.S)] : [],
         Version: long.Parse(item[VersionedTable.VersionAttribute].N, CultureInfo.InvariantCulture),
-        CreatedAt: DateTimeOffset.Parse(item["createdAt"].S, CultureInfo.InvariantCulture),
-        UpdatedAt: DateTimeOffset.Parse(item["updatedAt"].S, CultureInfo.InvariantCulture),
-        CreatedBy: item["createdBy"].S);
+        CreatedAt: DateTimeOffset.Parse(item[Attributes.CreatedAt].S, CultureInfo.InvariantCulture),
+        UpdatedAt: DateTimeOffset.Parse(item[Attributes.UpdatedAt].S, CultureInfo.InvariantCulture),
+        CreatedBy: item[Attributes.CreatedBy].S);
 
-    // DynamoDB numbers are decimal strings: a price is stored exactly, never through floating point.
-    private static AttributeValue Price(decimal value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+    private static AttributeValue Timestamp(DateTimeOffset time) => new() { S = time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) };
 
-    private static AttributeValue Tags(IEnumerable<string> tags) => new() { L = [.. tags.Select(tag => new AttributeValue { S = tag })] };
-
-    private static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+    /// <summary>The item's attribute names, each written once.</summary>
+    private static class Attributes
+    {
+        public const string Name = "name";
+        public const string Description = "description";
+        public const string Price = "price";
+        public const string Currency = "currency";
+        public const string Tags = "tags";
+        public const string CreatedAt = "createdAt";
+        public const string UpdatedAt = "updatedAt";
+        public const string CreatedBy = "createdBy";
+    }
 }

@@ -30,12 +30,12 @@ public static class ProductsApi
         string? limit, string? nextToken, ProductRepository repository, IOptions<ProductsOptions> options,
         CancellationToken cancellationToken)
     {
-        if (!PageRequest.TryParse(limit, nextToken, options.Value.Paging, ProductRepository.ListPageKey, out var page, out var errors))
+        if (!options.Value.Paging.TryParse(limit, out var size, out var errors))
         {
             return TypedResults.ValidationProblem(errors);
         }
 
-        return TypedResults.Ok(await repository.ListAsync(page, cancellationToken));
+        return TypedResults.Ok(await repository.ListAsync(size, nextToken, cancellationToken));
     }
 
     public static async Task<Results<Ok<Product>, ValidationProblem, ProblemHttpResult>> GetProduct(
@@ -46,13 +46,9 @@ public static class ProductsApi
             return ProductId.Invalid();
         }
 
-        if (await repository.GetAsync(id, cancellationToken) is not { } product)
-        {
-            return NotFound(id);
-        }
-
-        response.Headers.ETag = IfMatch.ETagFor(product.Version);
-        return TypedResults.Ok(product);
+        return await repository.GetAsync(id, cancellationToken) is { } product
+            ? TypedResults.Ok(response.WithETag(product))
+            : NotFound(id);
     }
 
     public static async Task<Results<Created<Product>, ProblemHttpResult>> CreateProduct(
@@ -60,73 +56,39 @@ public static class ProductsApi
         HttpResponse response, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var product = new Product(
-            Id: ProductId.New(now),
-            Name: input.TrimmedName,
-            Description: string.IsNullOrEmpty(input.Description) ? null : input.Description,
-            Price: input.Price!.Value,
-            Currency: input.Currency!,
-            Tags: input.Tags ?? [],
-            Version: 1,
-            CreatedAt: now,
-            UpdatedAt: now,
-            CreatedBy: user.Subject());
-
+        var product = Product.Create(ProductId.New(now), input.ToDraft(), now, user.Subject());
         if (!await repository.CreateAsync(product, cancellationToken))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Product already exists",
                 detail: $"A product with id '{product.Id}' already exists.");
         }
 
-        response.Headers.ETag = IfMatch.ETagFor(product.Version);
-        return TypedResults.Created($"/products/{product.Id}", product);
+        return TypedResults.Created($"/products/{product.Id}", response.WithETag(product));
     }
 
     public static async Task<Results<Ok<Product>, ValidationProblem, ProblemHttpResult>> ReplaceProduct(
-        string id, ProductInput input, HttpRequest request, ProductRepository repository, TimeProvider clock,
-        CancellationToken cancellationToken)
+        string id, RequiredIfMatch ifMatch, ProductInput input, ProductRepository repository, TimeProvider clock,
+        HttpResponse response, CancellationToken cancellationToken)
     {
         if (!ProductId.IsValid(id))
         {
             return ProductId.Invalid();
         }
 
-        if (!PreconditionProblems.TryGetRequired(request, out var expectedVersion, out var problem))
-        {
-            return problem;
-        }
-
-        var result = await repository.ReplaceAsync(id, input, expectedVersion, clock.GetUtcNow(), cancellationToken);
-        switch (result.Outcome)
-        {
-            case WriteOutcome.NotFound: return NotFound(id);
-            case WriteOutcome.VersionMismatch: return PreconditionProblems.Failed();
-        }
-
-        request.HttpContext.Response.Headers.ETag = IfMatch.ETagFor(result.Value!.Version);
-        return TypedResults.Ok(result.Value);
+        var result = await repository.ReplaceAsync(id, input.ToDraft(), ifMatch.Version, clock.GetUtcNow(), cancellationToken);
+        return IfMatch.Replaced(result, response, () => NotFound(id));
     }
 
+    /// <summary>If-Match is optional here: without it the delete is unconditional, with it the version must match.</summary>
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteProduct(
-        string id, HttpRequest request, ProductRepository repository, CancellationToken cancellationToken)
+        string id, OptionalIfMatch ifMatch, ProductRepository repository, CancellationToken cancellationToken)
     {
         if (!ProductId.IsValid(id))
         {
             return ProductId.Invalid();
         }
 
-        // If-Match is optional here: without it the delete is unconditional, with it the version must match.
-        if (!PreconditionProblems.TryGetOptional(request, out var expectedVersion, out var problem))
-        {
-            return problem;
-        }
-
-        return await repository.DeleteAsync(id, expectedVersion, cancellationToken) switch
-        {
-            WriteOutcome.NotFound => NotFound(id),
-            WriteOutcome.VersionMismatch => PreconditionProblems.Failed(),
-            _ => TypedResults.NoContent(),
-        };
+        return IfMatch.Deleted(await repository.DeleteAsync(id, ifMatch.Version, cancellationToken), () => NotFound(id));
     }
 
     private static ProblemHttpResult NotFound(string id) => TypedResults.Problem(

@@ -19,7 +19,15 @@ public sealed record UserProfile(
     string? AvatarUrl,
     long Version,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt) : IVersioned
+{
+    /// <summary>A new profile, version 1.</summary>
+    public static UserProfile Create(string userId, string? email, ProfileDraft draft, DateTimeOffset now) =>
+        new(userId, email, draft.DisplayName, draft.Bio, draft.AvatarUrl, Version: 1, now, now);
+}
+
+/// <summary>The fields a user owns, validated and normalised: what a create stores and a replace writes.</summary>
+public sealed record ProfileDraft(string DisplayName, string? Bio, string? AvatarUrl);
 
 /// <summary>
 /// The body of PUT /users/me and PUT /users/{userId}: the fields a user owns. The same rules are the
@@ -30,6 +38,11 @@ public record UserProfileInput(string? DisplayName, string? Bio, string? AvatarU
     public const int MaxDisplayName = 100;
     public const int MaxBio = 500;
     public const int MaxAvatarUrl = 2048;
+
+    /// <summary>The input as stored (empty optional fields are absent). Call it on validated input only.</summary>
+    public ProfileDraft ToDraft() => new(DisplayName!, NullIfEmpty(Bio), NullIfEmpty(AvatarUrl));
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -18,50 +18,64 @@ public sealed class UserRepository(IAmazonDynamoDB dynamoDb, IOptions<UsersOptio
     public const string EmailAttribute = "email";
 
     /// <summary>What a page token of the profile list holds: the table key.</summary>
-    public static readonly PageKey ListPageKey = new([KeyAttribute]);
-
-    /// <summary>A page of an e-mail query resumes from the table key and the index key, which must be this e-mail.</summary>
-    public static PageKey EmailPageKey(string email) =>
-        new([KeyAttribute, EmailAttribute], new Dictionary<string, string> { [EmailAttribute] = email });
+    private static readonly PageKey ListPageKey = new([KeyAttribute]);
 
     private readonly VersionedTable table = new(dynamoDb, options.Value.TableName, KeyAttribute);
 
     public async Task<UserProfile?> GetAsync(string userId, CancellationToken cancellationToken) =>
         await table.GetAsync(userId, cancellationToken) is { } item ? FromItem(item) : null;
 
-    public async Task<Page<UserProfile>> ListAsync(PageRequest page, CancellationToken cancellationToken)
+    /// <summary>One page of profiles; a <paramref name="nextToken"/> this list did not issue throws <see cref="InvalidPageTokenException"/>.</summary>
+    public async Task<Page<UserProfile>> ListAsync(int limit, string? nextToken, CancellationToken cancellationToken)
     {
-        var (items, nextToken) = await table.ScanAsync(page, cancellationToken);
-        return new Page<UserProfile>([.. items.Select(FromItem)], nextToken);
+        var (items, next) = await table.ScanAsync(PageRequest.For(limit, nextToken, ListPageKey), cancellationToken);
+        return new Page<UserProfile>([.. items.Select(FromItem)], next);
     }
 
-    public async Task<Page<UserProfile>> FindByEmailAsync(string email, PageRequest page, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page of the profiles with this e-mail, through the index. Its tokens also carry the index key,
+    /// which must be this e-mail: a token of another e-mail's query throws <see cref="InvalidPageTokenException"/>.
+    /// </summary>
+    public async Task<Page<UserProfile>> FindByEmailAsync(string email, int limit, string? nextToken, CancellationToken cancellationToken)
     {
-        var (items, nextToken) = await table.QueryIndexAsync(EmailIndex, EmailAttribute, email, page, cancellationToken);
-        return new Page<UserProfile>([.. items.Select(FromItem)], nextToken);
+        var key = new PageKey([KeyAttribute, EmailAttribute], new Dictionary<string, string> { [EmailAttribute] = email });
+        var (items, next) = await table.QueryIndexAsync(EmailIndex, EmailAttribute, email, PageRequest.For(limit, nextToken, key), cancellationToken);
+        return new Page<UserProfile>([.. items.Select(FromItem)], next);
     }
 
     /// <returns>False when this user already has a profile.</returns>
-    public Task<bool> CreateAsync(UserProfile profile, CancellationToken cancellationToken) =>
-        table.CreateAsync(ToItem(profile), cancellationToken);
+    public Task<bool> CreateAsync(UserProfile profile, CancellationToken cancellationToken)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [KeyAttribute] = new() { S = profile.UserId },
+            [VersionedTable.VersionAttribute] = VersionedTable.Number(profile.Version),
+            [Attributes.CreatedAt] = Timestamp(profile.CreatedAt),
+        };
+        // Absent rather than empty: DynamoDB refuses empty strings in index keys, and the e-mail GSI stays sparse.
+        var draft = new ProfileDraft(profile.DisplayName, profile.Bio, profile.AvatarUrl);
+        foreach (var (name, value) in Fields(draft, profile.Email, profile.UpdatedAt))
+        {
+            if (value is not null)
+            {
+                item[name] = value;
+            }
+        }
+
+        return table.CreateAsync(item, cancellationToken);
+    }
 
     /// <summary>
     /// Replaces the user-owned fields if the stored version is <paramref name="expectedVersion"/>. The
     /// e-mail is refreshed only when the caller is the user (<paramref name="email"/> from their token).
     /// </summary>
     public async Task<WriteResult<UserProfile>> ReplaceAsync(
-        string userId, UserProfileInput input, string? email, long expectedVersion, DateTimeOffset now, CancellationToken cancellationToken)
+        string userId, ProfileDraft draft, string? email, long expectedVersion, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var fields = new Dictionary<string, AttributeValue?>
+        var fields = Fields(draft, email, now);
+        if (email is null)
         {
-            ["displayName"] = new() { S = input.DisplayName },
-            ["bio"] = Optional(input.Bio),
-            ["avatarUrl"] = Optional(input.AvatarUrl),
-            ["updatedAt"] = new() { S = Timestamp(now) },
-        };
-        if (email is not null)
-        {
-            fields[EmailAttribute] = new() { S = email };
+            fields.Remove(EmailAttribute); // kept as stored, not removed
         }
 
         var result = await table.ReplaceAsync(userId, fields, expectedVersion, cancellationToken);
@@ -71,39 +85,37 @@ public sealed class UserRepository(IAmazonDynamoDB dynamoDb, IOptions<UsersOptio
     public Task<WriteOutcome> DeleteAsync(string userId, long? expectedVersion, CancellationToken cancellationToken) =>
         table.DeleteAsync(userId, expectedVersion, cancellationToken);
 
-    private static Dictionary<string, AttributeValue> ToItem(UserProfile profile)
+    /// <summary>The attributes a write sets; null removes one (a replace that clears the bio).</summary>
+    private static Dictionary<string, AttributeValue?> Fields(ProfileDraft draft, string? email, DateTimeOffset updatedAt) => new()
     {
-        var item = new Dictionary<string, AttributeValue>
-        {
-            [KeyAttribute] = new() { S = profile.UserId },
-            ["displayName"] = new() { S = profile.DisplayName },
-            [VersionedTable.VersionAttribute] = VersionedTable.Number(profile.Version),
-            ["createdAt"] = new() { S = Timestamp(profile.CreatedAt) },
-            ["updatedAt"] = new() { S = Timestamp(profile.UpdatedAt) },
-        };
-        // Absent rather than empty: DynamoDB refuses empty strings in index keys, and the e-mail GSI stays sparse.
-        foreach (var (name, value) in new[] { (EmailAttribute, profile.Email), ("bio", profile.Bio), ("avatarUrl", profile.AvatarUrl) })
-        {
-            if (Optional(value) is { } attribute)
-            {
-                item[name] = attribute;
-            }
-        }
-
-        return item;
-    }
+        [Attributes.DisplayName] = new() { S = draft.DisplayName },
+        [Attributes.Bio] = Optional(draft.Bio),
+        [Attributes.AvatarUrl] = Optional(draft.AvatarUrl),
+        [EmailAttribute] = Optional(email),
+        [Attributes.UpdatedAt] = Timestamp(updatedAt),
+    };
 
     private static UserProfile FromItem(Dictionary<string, AttributeValue> item) => new(
         UserId: item[KeyAttribute].S,
         Email: item.TryGetValue(EmailAttribute, out var email) ? email.S : null,
-        DisplayName: item["displayName"].S,
-        Bio: item.TryGetValue("bio", out var bio) ? bio.S : null,
-        AvatarUrl: item.TryGetValue("avatarUrl", out var avatar) ? avatar.S : null,
+        DisplayName: item[Attributes.DisplayName].S,
+        Bio: item.TryGetValue(Attributes.Bio, out var bio) ? bio.S : null,
+        AvatarUrl: item.TryGetValue(Attributes.AvatarUrl, out var avatar) ? avatar.S : null,
         Version: long.Parse(item[VersionedTable.VersionAttribute].N, CultureInfo.InvariantCulture),
-        CreatedAt: DateTimeOffset.Parse(item["createdAt"].S, CultureInfo.InvariantCulture),
-        UpdatedAt: DateTimeOffset.Parse(item["updatedAt"].S, CultureInfo.InvariantCulture));
+        CreatedAt: DateTimeOffset.Parse(item[Attributes.CreatedAt].S, CultureInfo.InvariantCulture),
+        UpdatedAt: DateTimeOffset.Parse(item[Attributes.UpdatedAt].S, CultureInfo.InvariantCulture));
 
     private static AttributeValue? Optional(string? value) => string.IsNullOrEmpty(value) ? null : new() { S = value };
 
-    private static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+    private static AttributeValue Timestamp(DateTimeOffset time) => new() { S = time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) };
+
+    /// <summary>The item's attribute names, each written once.</summary>
+    private static class Attributes
+    {
+        public const string DisplayName = "displayName";
+        public const string Bio = "bio";
+        public const string AvatarUrl = "avatarUrl";
+        public const string CreatedAt = "createdAt";
+        public const string UpdatedAt = "updatedAt";
+    }
 }

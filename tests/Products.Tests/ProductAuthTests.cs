@@ -132,7 +132,7 @@ public sealed class ProductAuthTests(ProductsApp app) : IClassFixture<ProductsAp
     }
 
     [Fact]
-    public void Cognito_groups_are_read_from_all_three_claim_shapes()
+    public async Task Cognito_groups_in_all_three_claim_shapes_become_roles_once()
     {
         static ClaimsPrincipal With(params string[] values) =>
             new(new ClaimsIdentity(values.Select(v => new Claim(CognitoGroups.ClaimType, v)), "test"));
@@ -142,6 +142,16 @@ public sealed class ProductAuthTests(ProductsApp app) : IClassFixture<ProductsAp
         Assert.Equal(["admin", "readers"], CognitoGroups.Of(With("[admin readers]")).Order());
         Assert.Equal(["admin"], CognitoGroups.Of(With("[admin]")));
         Assert.Empty(CognitoGroups.Of(With("[]")));
-        Assert.False(With("administrators").IsInGroup(CognitoGroups.Admin));
+
+        var transformation = new CognitoGroups();
+        foreach (var shape in new[] { With("admin", "readers"), With("admin,readers"), With("[admin readers]") })
+        {
+            var principal = await transformation.TransformAsync(await transformation.TransformAsync(shape));
+            Assert.True(principal.IsInRole(CognitoGroups.Admin));
+            Assert.True(principal.IsInRole("readers"));
+            Assert.Equal(2, principal.FindAll(ClaimTypes.Role).Count()); // transformed twice, added once
+        }
+
+        Assert.False((await transformation.TransformAsync(With("administrators"))).IsInRole(CognitoGroups.Admin));
     }
 }

@@ -58,6 +58,27 @@ public sealed class ProductValidationTests(ProductsApp app) : IClassFixture<Prod
     }
 
     [Theory]
+    [InlineData("""{"name":"Cup","price":1,"currency":"EUR","colour":"red"}""", "colour", "'colour' is not a known field.")]
+    [InlineData("""{"name":"Cup","price":1,"currency":"EUR","nested":{"a":1}}""", "nested", "'nested' is not a known field.")]
+    [InlineData("""{"name":"Cup","price":"1","currency":"EUR"}""", "price", "'price' must be a number, given once.")]
+    [InlineData("""{"name":42,"price":1,"currency":"EUR"}""", "name", "'name' must be a string, given once.")]
+    [InlineData("""{"name":"Cup","name":"Mug","price":1,"currency":"EUR"}""", "name", "'name' must be a string, given once.")]
+    [InlineData("""{"name":"Cup","price":1,"currency":"EUR","tags":"kitchen"}""", "tags", "'tags' must be an array, given once.")]
+    [InlineData("""{"name":"Cup","price":1,"currency":"EUR","tags":[1]}""", "tags[0]", "'tags[0]' must be a string, given once.")]
+    [InlineData("""[1,2,3]""", "$", "The request body must be one JSON object.")]
+    [InlineData("""{"name":""", "name", "The request body is not valid JSON.")]
+    public async Task A_body_the_serializer_refuses_is_explained_from_the_input_type_not_the_exception_text(string body, string field, string message)
+    {
+        using var client = app.Admin();
+
+        using var response = await client.PostAsync("/products", Requests.Json(body), Cancel);
+
+        var problem = await Problems.AssertAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(message, problem["errors"]![field]![0]!.GetValue<string>());
+        Assert.DoesNotContain("System.", problem.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [MemberData(nameof(InvalidBodies))]
     public async Task Invalid_replace_bodies_get_400_and_keep_the_stored_product(string body, string field)
     {

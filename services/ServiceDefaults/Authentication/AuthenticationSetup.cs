@@ -32,13 +32,9 @@ public static class AuthenticationSetup
             .AddScheme<AuthenticationSchemeOptions, GatewayIdentityHandler>(GatewayIdentityHandler.SchemeName, null)
             .AddJwtBearer();
 
-        services.AddSingleton<ValidatedTokenCache>();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<CognitoAuthOptions>, ValidatedTokenCache>((jwt, auth, cache) =>
-            {
-                ConfigureCognito(jwt, auth.Value);
-                jwt.Events = cache.Events();
-            });
+            .Configure<IOptions<CognitoAuthOptions>>((jwt, auth) => ConfigureCognito(jwt, auth.Value));
+        services.AddSingleton<IClaimsTransformation, CognitoGroups>();
 
         // A signed-in caller is one with a subject: every Cognito token has "sub".
         var signedIn = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim("sub").Build();
@@ -46,10 +42,7 @@ public static class AuthenticationSetup
             .SetDefaultPolicy(signedIn)
             // Secure by default: an endpoint without its own policy or AllowAnonymous needs a signed-in caller.
             .SetFallbackPolicy(signedIn)
-            .AddPolicy(Policies.Admin, policy => policy
-                .RequireAuthenticatedUser()
-                .RequireClaim("sub")
-                .RequireAssertion(context => context.User.IsInGroup(CognitoGroups.Admin)));
+            .AddPolicy(Policies.Admin, policy => policy.Combine(signedIn).RequireRole(CognitoGroups.Admin));
 
         return services;
     }
@@ -75,7 +68,6 @@ public static class AuthenticationSetup
         ValidateLifetime = true,
         ClockSkew = TimeSpan.FromMinutes(1),
         NameClaimType = "sub",
-        RoleClaimType = CognitoGroups.ClaimType,
         // Like API Gateway's JWT authorizer: ID tokens carry the app client id in "aud",
         // access tokens in "client_id".
         ValidateAudience = true,

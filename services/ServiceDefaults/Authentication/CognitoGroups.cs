@@ -1,14 +1,32 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 
 namespace Samples.ServiceDefaults.Authentication;
 
-/// <summary>Reads a caller's Cognito groups, whichever way they reached the app.</summary>
-public static class CognitoGroups
+/// <summary>
+/// Turns a caller's Cognito groups into role claims once per request, whichever way they reached the app, so
+/// that authorization is <c>RequireRole</c> / <c>IsInRole</c> everywhere.
+/// </summary>
+public sealed class CognitoGroups : IClaimsTransformation
 {
     public const string ClaimType = "cognito:groups";
+
+    /// <summary>The Cognito group, and so the role, of administrators.</summary>
     public const string Admin = "admin";
 
+    private const string RolesIdentityType = "CognitoGroups";
     private static readonly char[] Separators = [',', ' '];
+
+    public Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
+    {
+        // Authentication may run more than once per request; add the roles once.
+        if (!principal.Identities.Any(identity => identity.AuthenticationType == RolesIdentityType))
+        {
+            principal.AddIdentity(new ClaimsIdentity(Of(principal).Select(group => new Claim(ClaimTypes.Role, group)), RolesIdentityType));
+        }
+
+        return Task.FromResult(principal);
+    }
 
     /// <summary>
     /// The three shapes of <c>cognito:groups</c>: one claim per group (a JWT array validated by the app),
@@ -34,6 +52,4 @@ public static class CognitoGroups
 
         return groups;
     }
-
-    public static bool IsInGroup(this ClaimsPrincipal user, string group) => Of(user).Contains(group);
 }

@@ -3,41 +3,18 @@ using Amazon.DynamoDBv2.Model;
 
 namespace Samples.ServiceDefaults.Data;
 
-/// <summary>A validated <c>?limit=&amp;nextToken=</c> pair.</summary>
+/// <summary>
+/// A page to read: how many items, and the key to resume from. A repository makes it from the client's
+/// <c>?limit=</c> (already checked by the endpoint) and <c>nextToken</c>, which must have been issued for the same
+/// query; any other token throws <see cref="InvalidPageTokenException"/>, answered as a 400 problem.
+/// </summary>
 public sealed record PageRequest(int Limit, Dictionary<string, AttributeValue>? StartKey)
 {
-    public static bool TryParse(
-        string? limit,
-        string? nextToken,
-        PageLimits limits,
-        PageKey key,
-        out PageRequest page,
-        out Dictionary<string, string[]> errors)
-    {
-        errors = [];
-        var size = limits.Default;
-        if (limit is not null
-            && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size < 1 || size > limits.Max))
-        {
-            errors["limit"] = [$"limit must be a whole number from 1 to {limits.Max}."];
-        }
-
-        Dictionary<string, AttributeValue>? startKey = null;
-        if (nextToken is not null)
-        {
-            if (PageToken.TryDecode(nextToken, key, out var decoded))
-            {
-                startKey = decoded;
-            }
-            else
-            {
-                errors["nextToken"] = ["nextToken is not a token returned by this API."];
-            }
-        }
-
-        page = new PageRequest(size, startKey);
-        return errors.Count == 0;
-    }
+    public static PageRequest For(int limit, string? nextToken, PageKey key) => new(
+        limit,
+        nextToken is null ? null
+            : PageToken.TryDecode(nextToken, key, out var startKey) ? startKey
+            : throw new InvalidPageTokenException());
 }
 
 /// <summary>
@@ -49,7 +26,25 @@ public sealed record PageRequest(int Limit, Dictionary<string, AttributeValue>? 
 public sealed record PageKey(IReadOnlyCollection<string> Attributes, IReadOnlyDictionary<string, string>? Fixed = null);
 
 /// <summary>Bounds of a page: what an absent <c>limit</c> means, and the largest allowed.</summary>
-public sealed record PageLimits(int Default, int Max);
+public sealed record PageLimits(int Default, int Max)
+{
+    /// <summary>Reads <c>?limit=</c>: absent means <see cref="Default"/>, else a whole number from 1 to <see cref="Max"/>.</summary>
+    public bool TryParse(string? limit, out int size, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        size = Default;
+        if (limit is not null
+            && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size < 1 || size > Max))
+        {
+            errors["limit"] = [$"limit must be a whole number from 1 to {Max}."];
+        }
+
+        return errors.Count == 0;
+    }
+}
+
+/// <summary>A <c>nextToken</c> that this API did not issue for the query it was sent with.</summary>
+public sealed class InvalidPageTokenException() : Exception("The page token was not issued for this query.");
 
 /// <summary>One page of a list; <c>nextToken</c> is absent on the last page.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextToken);

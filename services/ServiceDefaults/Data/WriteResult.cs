@@ -2,6 +2,12 @@ using Amazon.DynamoDBv2.Model;
 
 namespace Samples.ServiceDefaults.Data;
 
+/// <summary>A stored resource with a version number, which is its ETag.</summary>
+public interface IVersioned
+{
+    long Version { get; }
+}
+
 /// <summary>How a conditional write ended.</summary>
 public enum WriteOutcome
 {

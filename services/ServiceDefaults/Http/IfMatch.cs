@@ -1,23 +1,35 @@
-using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using Samples.ServiceDefaults.Data;
 
 namespace Samples.ServiceDefaults.Http;
 
 /// <summary>
-/// Optimistic concurrency over HTTP: a resource's numeric version is its strong ETag (<c>"3"</c>);
-/// writes send it back in <c>If-Match</c>.
+/// Optimistic concurrency over HTTP: a resource's numeric version is its strong ETag (<c>"3"</c>); writes
+/// send it back in <c>If-Match</c>. Handlers take the header as a parameter, <see cref="RequiredIfMatch"/>
+/// or <see cref="OptionalIfMatch"/>, whose binding answers the protocol's problems.
 /// </summary>
-public readonly record struct IfMatch(IfMatchState State, long Version)
+public static class IfMatch
 {
     public static string ETagFor(long version) => $"\"{version}\"";
 
-    public static IfMatch From(HttpRequest request)
+    /// <summary>Sets the resource's ETag on the response and returns the resource.</summary>
+    public static T WithETag<T>(this HttpResponse response, T resource)
+        where T : IVersioned
+    {
+        response.Headers.ETag = ETagFor(resource.Version);
+        return resource;
+    }
+
+    /// <summary>The version in the header; null when absent. A malformed header is a 400 problem.</summary>
+    internal static long? Parse(HttpRequest request)
     {
         var header = request.Headers.IfMatch.ToString();
         if (string.IsNullOrWhiteSpace(header))
         {
-            return new(IfMatchState.Missing, 0);
+            return null;
         }
 
         // One strong entity tag made by this API. "*" or a list would let a client write without
@@ -25,58 +37,45 @@ public readonly record struct IfMatch(IfMatchState State, long Version)
         return EntityTagHeaderValue.TryParse(header.Trim(), out var tag)
             && !tag.IsWeak
             && tag.Tag.Length > 2 // "*" (any version) is refused
-            && long.TryParse(tag.Tag.AsSpan(1, tag.Tag.Length - 2), System.Globalization.NumberStyles.None,
-                System.Globalization.CultureInfo.InvariantCulture, out var version)
-            ? new(IfMatchState.Version, version)
-            : new(IfMatchState.Invalid, 0);
+            && long.TryParse(tag.Tag.AsSpan(1, tag.Tag.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            ? version
+            : throw new ProblemException(StatusCodes.Status400BadRequest, "Invalid If-Match header",
+                "If-Match must hold one ETag exactly as this API returned it, such as \"3\".");
     }
-}
 
-public enum IfMatchState
-{
-    Missing,
-    Invalid,
-    Version,
-}
-
-/// <summary>The If-Match protocol of writes, and its problem responses, worded once for every service.</summary>
-public static class PreconditionProblems
-{
-    /// <summary>Replaces need If-Match: 428 without it, 400 when malformed.</summary>
-    public static bool TryGetRequired(HttpRequest request, out long version, [NotNullWhen(false)] out Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? problem)
-    {
-        var ifMatch = IfMatch.From(request);
-        version = ifMatch.Version;
-        problem = ifMatch.State switch
+    /// <summary>The answer to a conditional replace: 200 with the new ETag, else the resource's 404 or a 412.</summary>
+    public static Results<Ok<T>, ValidationProblem, ProblemHttpResult> Replaced<T>(WriteResult<T> result, HttpResponse response, Func<ProblemHttpResult> notFound)
+        where T : IVersioned => result.Outcome switch
         {
-            IfMatchState.Missing => Required(),
-            IfMatchState.Invalid => Malformed(),
-            _ => null,
+            WriteOutcome.NotFound => notFound(),
+            WriteOutcome.VersionMismatch => VersionMismatch(),
+            _ => TypedResults.Ok(response.WithETag(result.Value!)),
         };
-        return problem is null;
-    }
 
-    /// <summary>Deletes honour If-Match when sent: null means unconditional; 400 when malformed.</summary>
-    public static bool TryGetOptional(HttpRequest request, out long? version, [NotNullWhen(false)] out Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? problem)
+    /// <summary>The answer to a conditional delete: 204, else the resource's 404 or a 412.</summary>
+    public static Results<NoContent, ValidationProblem, ProblemHttpResult> Deleted(WriteOutcome outcome, Func<ProblemHttpResult> notFound) => outcome switch
     {
-        var ifMatch = IfMatch.From(request);
-        version = ifMatch.State == IfMatchState.Version ? ifMatch.Version : null;
-        problem = ifMatch.State == IfMatchState.Invalid ? Malformed() : null;
-        return problem is null;
-    }
+        WriteOutcome.NotFound => notFound(),
+        WriteOutcome.VersionMismatch => VersionMismatch(),
+        _ => TypedResults.NoContent(),
+    };
 
-    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Required() => TypedResults.Problem(
-        statusCode: StatusCodes.Status428PreconditionRequired,
-        title: "If-Match required",
-        detail: "Send the ETag of the version you read in an If-Match header.");
-
-    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Malformed() => TypedResults.Problem(
-        statusCode: StatusCodes.Status400BadRequest,
-        title: "Invalid If-Match header",
-        detail: "If-Match must hold one ETag exactly as this API returned it, such as \"3\".");
-
-    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Failed() => TypedResults.Problem(
+    private static ProblemHttpResult VersionMismatch() => TypedResults.Problem(
         statusCode: StatusCodes.Status412PreconditionFailed,
         title: "Version mismatch",
         detail: "The resource changed since you read it. Read it again, reapply your change and retry with the new ETag.");
+}
+
+/// <summary>A replace's If-Match: without it 428, malformed 400 (as problems, before the handler runs).</summary>
+public sealed record RequiredIfMatch(long Version)
+{
+    public static ValueTask<RequiredIfMatch> BindAsync(HttpContext context) => ValueTask.FromResult(new RequiredIfMatch(
+        IfMatch.Parse(context.Request) ?? throw new ProblemException(StatusCodes.Status428PreconditionRequired, "If-Match required",
+            "Send the ETag of the version you read in an If-Match header.")));
+}
+
+/// <summary>A delete's If-Match: honoured when sent (null: unconditional); malformed 400.</summary>
+public sealed record OptionalIfMatch(long? Version)
+{
+    public static ValueTask<OptionalIfMatch> BindAsync(HttpContext context) => ValueTask.FromResult(new OptionalIfMatch(IfMatch.Parse(context.Request)));
 }
