@@ -59,6 +59,27 @@ public sealed class LoggingTests(ProductsApp app) : IClassFixture<ProductsApp>
         Assert.False(line.ContainsKey("{OriginalFormat}"));
     }
 
+    [Fact]
+    public void Numbers_json_cannot_hold_are_written_as_strings_and_large_ones_exactly()
+    {
+        var formatter = new JsonLogFormatter(new FixedOptions(new JsonLogFormatterOptions { Service = "products" }));
+        IReadOnlyList<KeyValuePair<string, object?>> state =
+        [
+            new("NotANumber", double.NaN), new("Infinite", float.PositiveInfinity), new("Huge", 1e300), new("Big", ulong.MaxValue), new("Price", 12.50m),
+        ];
+        using var writer = new StringWriter();
+
+        formatter.Write(new LogEntry<IReadOnlyList<KeyValuePair<string, object?>>>(
+            LogLevel.Information, "Samples.Products", default, state, null, (_, _) => "numbers"), new LoggerExternalScopeProvider(), writer);
+
+        var line = JsonNode.Parse(writer.ToString())!.AsObject();
+        Assert.Equal("NaN", line["not_a_number"]!.GetValue<string>());
+        Assert.Equal("Infinity", line["infinite"]!.GetValue<string>());
+        Assert.Equal(1e300, line["huge"]!.GetValue<double>());
+        Assert.Equal(ulong.MaxValue, line["big"]!.GetValue<ulong>());
+        Assert.Equal("12.50", line["price"]!.ToJsonString());
+    }
+
     private sealed class FixedOptions(JsonLogFormatterOptions value) : IOptionsMonitor<JsonLogFormatterOptions>
     {
         public JsonLogFormatterOptions CurrentValue => value;

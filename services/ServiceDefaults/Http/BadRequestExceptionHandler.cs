@@ -28,7 +28,12 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
             BadHttpRequestException badRequest => new ProblemDetails
             {
                 Status = badRequest.StatusCode,
-                Title = badRequest.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "Unsupported media type" : "Bad request",
+                Title = badRequest.StatusCode switch
+                {
+                    StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+                    StatusCodes.Status413PayloadTooLarge => "Request body too large",
+                    _ => "Bad request",
+                },
                 Detail = badRequest.StatusCode switch
                 {
                     StatusCodes.Status415UnsupportedMediaType => "Send the request body as application/json.",

@@ -4,9 +4,11 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Samples.ServiceDefaults.Http;
 
 /// <summary>
-/// Refuses request bodies over the service's limit with 413, before anything reads them. Kestrel has
-/// its own limit, but in Lambda the body arrives whole in the event (up to API Gateway's 10 MB), so the
-/// app enforces the limit itself, in every run mode alike.
+/// Holds request bodies to the service's limit, with a 413 problem. A declared Content-Length over it is
+/// refused before anything reads the body: in Lambda the body arrives whole in the event (up to API
+/// Gateway's 10 MB) and the hosting library always sets the length, so this is the check that holds there.
+/// On a server (Kestrel) the limit also becomes the server's own for this request, which stops a chunked
+/// body as it is read (BadHttpRequestException 413, answered by <see cref="BadRequestExceptionHandler"/>).
 /// </summary>
 public sealed class RequestBodyLimit(RequestDelegate next, RequestBodyLimit.Options options)
 {
@@ -15,42 +17,19 @@ public sealed class RequestBodyLimit(RequestDelegate next, RequestBodyLimit.Opti
 
     private readonly long maxBytes = options.MaxBytes;
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
-        var request = context.Request;
-        if (request.ContentLength > maxBytes)
+        if (context.Request.ContentLength > maxBytes)
         {
-            await WriteTooLargeAsync(context);
-            return;
+            return Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
+                $"The request body must be at most {maxBytes:N0} bytes.");
         }
 
-        if (request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } serverLimit)
         {
-            // Chunked body of unknown length: buffer up to the limit, and no further.
-            var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-            {
-                if (buffer.Length + read > maxBytes)
-                {
-                    await WriteTooLargeAsync(context);
-                    return;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            buffer.Position = 0;
-            request.Body = buffer;
-            request.ContentLength = buffer.Length;
-            context.Response.RegisterForDispose(buffer);
+            serverLimit.MaxRequestBodySize = maxBytes;
         }
 
-        await next(context);
+        return next(context);
     }
-
-    private Task WriteTooLargeAsync(HttpContext context) =>
-        Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
-            $"The request body must be at most {maxBytes:N0} bytes.");
 }

@@ -73,8 +73,12 @@ public sealed class JsonLogFormatter(IOptionsMonitor<JsonLogFormatterOptions> op
             {
                 case null: writer.WriteNullValue(); break;
                 case bool flag: writer.WriteBooleanValue(flag); break;
-                case int or long or short or byte: writer.WriteNumberValue(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)); break;
-                case double or float or decimal: writer.WriteNumberValue(Convert.ToDecimal(value, System.Globalization.CultureInfo.InvariantCulture)); break;
+                case int or long or short or byte or sbyte or ushort or uint: writer.WriteNumberValue(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)); break;
+                case ulong number: writer.WriteNumberValue(number); break;
+                case decimal number: writer.WriteNumberValue(number); break;
+                // JSON has no NaN or infinity: those are written as strings, so a log call never throws.
+                case double number when double.IsFinite(number): writer.WriteNumberValue(number); break;
+                case float number when float.IsFinite(number): writer.WriteNumberValue(number); break;
                 default: writer.WriteStringValue(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)); break;
             }
         }

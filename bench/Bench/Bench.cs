@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Samples.Chat;
+using Samples.ServiceDefaults.Authentication;
+using Samples.StandIns;
+
+namespace Samples.Bench;
+
+/// <summary>The measurements: warm latency and cold start of a service against their floors, and chat broadcasts.</summary>
+internal static class Bench
+{
+    public const int RequestsPerRun = 2000;
+    public const int Rounds = 3;
+    public const int ColdStarts = 7;
+    public static readonly int[] Concurrency = [1, 4, 16];
+
+    public static async Task<List<(LoadResult Floor, LoadResult App)>> WarmAsync(
+        BenchedService service, Dictionary<string, string> environment, Amazon.DynamoDBv2.IAmazonDynamoDB dynamoDb)
+    {
+        var port = DynamoDbLocal.FreePort();
+        using var app = Apps.Start(service.Dll, port, environment);
+        using var http = Apps.Client(port, service.Token);
+        await Apps.WaitForOkAsync(http, "/health", TimeSpan.FromSeconds(60));
+        if (service.Seed is not null)
+        {
+            (await http.PostAsJsonAsync("/users", service.Seed)).EnsureSuccessStatusCode();
+        }
+
+        await Apps.WaitForOkAsync(http, service.Path, TimeSpan.FromSeconds(30));
+        Func<Task> floor = async () => await dynamoDb.GetItemAsync(service.Floor);
+        Func<Task> api = async () =>
+        {
+            using var response = await http.GetAsync(service.Path, HttpCompletionOption.ResponseContentRead);
+            response.EnsureSuccessStatusCode();
+        };
+
+        // Warm both paths (JIT, connection pools) before measuring.
+        await Load.RunAsync("warm-up", 8, 2000, floor);
+        await Load.RunAsync("warm-up", 8, 2000, api);
+        var results = new List<(LoadResult, LoadResult)>();
+        foreach (var concurrency in Concurrency)
+        {
+            // On a small, busy machine one run can be unlucky: alternate floor and app three times and keep
+            // the round with the median ratio.
+            var rounds = new List<(LoadResult Floor, LoadResult App)>();
+            for (var round = 0; round < Rounds; round++)
+            {
+                rounds.Add((await Load.RunAsync("GetItem", concurrency, RequestsPerRun, floor), await Load.RunAsync(service.Route, concurrency, RequestsPerRun, api)));
+            }
+
+            var (floorResult, appResult) = rounds.OrderBy(r => r.App.P50 / r.Floor.P50).ElementAt(Rounds / 2);
+            results.Add((floorResult, appResult));
+            Console.WriteLine($"  c={concurrency,-3} GetItem p50 {floorResult.P50:F2} ms, app p50 {appResult.P50:F2} ms, ratio {appResult.P50 / floorResult.P50:F2} (median of {Rounds} rounds)");
+        }
+
+        app.Kill(entireProcessTree: true);
+        return results;
+    }
+
+    public static async Task<(List<double> App, List<double> Bare)> ColdAsync(BenchedService service, string bareDll, Dictionary<string, string> environment)
+    {
+        var (appTimes, bareTimes) = (new List<double>(), new List<double>());
+        for (var i = 0; i < ColdStarts; i++)
+        {
+            bareTimes.Add(await Apps.ColdStartAsync(bareDll, "/products/x", null, environment));
+            appTimes.Add(await Apps.ColdStartAsync(service.Dll, service.Path, service.Token, environment));
+        }
+
+        Console.WriteLine($"  {service.Name} median {Stats.Median(appTimes):F0} ms, bare minimal API median {Stats.Median(bareTimes):F0} ms, ratio {Stats.Median(appTimes) / Stats.Median(bareTimes):F2}");
+        return (appTimes, bareTimes);
+    }
+
+    /// <summary>
+    /// Send to last receipt: one client sends, every client of the room (the sender too) must receive it. The
+    /// clients connect to the WebSocket API stand-in, which calls the published Chat app, as under `make run`.
+    /// </summary>
+    public static async Task<double[]> BroadcastAsync(
+        string chatDll, Dictionary<string, string> environment, LocalIdentity identity, string token, int clients, int broadcasts)
+    {
+        var port = DynamoDbLocal.FreePort();
+        var key = WebSocketGateway.NewIntegrationKey();
+        var authorizer = new ChatAuthorizer(
+            CognitoTokenValidator.Create(new CognitoAuthOptions { Authority = identity.Issuer, Audience = identity.ClientId }),
+            NullLogger<ChatAuthorizer>.Instance);
+        await using var webSocketApi = await WebSocketGateway.StartAsync(
+            0, new Uri($"http://127.0.0.1:{port}/"), key, authorizer, NullLoggerFactory.Instance, CancellationToken.None);
+        using var app = Apps.Start(chatDll, port, new Dictionary<string, string>(environment)
+        {
+            ["Chat__ConnectionsEndpoint"] = webSocketApi.Url.ToString(),
+            ["Chat__IntegrationKey"] = key,
+        });
+        using (var http = Apps.Client(port, null))
+        {
+            await Apps.WaitForOkAsync(http, "/health", TimeSpan.FromSeconds(60));
+        }
+
+        var gateway = webSocketApi.WebSocketUrl;
+        var room = "bench-" + clients;
+        var sockets = new List<ChatSocketClient>();
+        try
+        {
+            for (var i = 0; i < clients; i++)
+            {
+                sockets.Add(await ChatSocketClient.ConnectAsync(gateway, token, room, CancellationToken.None));
+            }
+
+            var latencies = new List<double>();
+            for (var round = -2; round < broadcasts; round++) // two warm-up rounds
+            {
+                var text = $"broadcast {round}";
+                var clock = Stopwatch.StartNew();
+                await sockets[0].SendMessageAsync(text, CancellationToken.None);
+                var received = await Task.WhenAll(sockets.Select(socket => socket.ReceiveAsync(TimeSpan.FromSeconds(30), CancellationToken.None)));
+                var elapsed = clock.Elapsed.TotalMilliseconds;
+                if (received.Any(frame => frame?["text"]?.GetValue<string>() != text))
+                {
+                    throw new InvalidOperationException($"A client missed broadcast {round}.");
+                }
+
+                if (round >= 0)
+                {
+                    latencies.Add(elapsed);
+                }
+            }
+
+            var sorted = latencies.Order().ToArray();
+            Console.WriteLine($"  {clients} clients: p50 {Stats.Median(latencies):F1} ms, p99 {sorted[(int)Math.Ceiling(0.99 * sorted.Length) - 1]:F1} ms");
+            return sorted;
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                await socket.DisposeAsync();
+            }
+
+            app.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>Context, not a target: one HTTP round trip to a minimal API that does no I/O.</summary>
+    public static async Task<LoadResult> HttpFloorAsync(string bareDll, Dictionary<string, string> environment)
+    {
+        var port = DynamoDbLocal.FreePort();
+        using var bare = Apps.Start(bareDll, port, environment);
+        using var http = Apps.Client(port, null);
+        await Apps.WaitForOkAsync(http, "/products/x", TimeSpan.FromSeconds(60));
+        Func<Task> call = async () => (await http.GetAsync("/products/x")).Dispose();
+        await Load.RunAsync("warm-up", 8, 2000, call);
+        var result = await Load.RunAsync("bare GET", 1, RequestsPerRun, call);
+        bare.Kill(entireProcessTree: true);
+        return result;
+    }
+}
