@@ -1,8 +1,5 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Validation;
 
@@ -11,18 +8,14 @@ namespace Samples.Chat;
 /// <summary>
 /// Decides a WebSocket handshake: the Cognito token arrives as <c>?token=</c> (browsers cannot set headers
 /// on a handshake) and is validated with the same rules as the HTTP services. Used by the Lambda REQUEST
-/// authorizer in AWS and by the local gateway emulator.
+/// authorizer in AWS and by the local stand-in for the WebSocket API (tools/StandIns).
 /// </summary>
 public sealed partial class ChatAuthorizer(CognitoTokenValidator validator, ILogger<ChatAuthorizer> logger)
 {
+    /// <summary>The context keys Chat reads (Chat's WebSocketEvent has the same; a test checks they agree).</summary>
     public const string UserIdKey = "userId";
     public const string DisplayNameKey = "displayName";
     private const int MaxDisplayName = 100;
-
-    /// <summary>Inside the app: the app's own JwtBearer settings (issuer, audience, key cache).</summary>
-    public static ChatAuthorizer FromJwtBearer(IServiceProvider services) => new(
-        CognitoTokenValidator.From(services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme)),
-        services.GetRequiredService<ILogger<ChatAuthorizer>>());
 
     /// <summary>
     /// The REQUEST authorizer's answer for an API Gateway event: its query string parameters and method ARN.

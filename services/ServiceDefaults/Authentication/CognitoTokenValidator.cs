@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -8,17 +7,13 @@ using Microsoft.IdentityModel.Tokens;
 namespace Samples.ServiceDefaults.Authentication;
 
 /// <summary>
-/// Validates a Cognito token outside the HTTP pipeline, with exactly the rules JwtBearer applies: for
+/// Validates a Cognito token outside the HTTP pipeline, with exactly the rules JwtBearer applies
+/// (<see cref="AuthenticationSetup.ValidationParameters"/>): for
 /// tokens that arrive in a query string (WebSocket handshakes, where browsers cannot set headers).
 /// </summary>
 public sealed class CognitoTokenValidator(TokenValidationParameters parameters, IConfigurationManager<OpenIdConnectConfiguration> metadata)
 {
     private readonly JsonWebTokenHandler handler = new() { MapInboundClaims = false };
-
-    /// <summary>The app's own JwtBearer settings: same issuer, audience, keys and metadata cache.</summary>
-    public static CognitoTokenValidator From(JwtBearerOptions options) =>
-        new(options.TokenValidationParameters, options.ConfigurationManager
-            ?? throw new InvalidOperationException("JwtBearer has no configuration manager yet; resolve it through IOptionsMonitor<JwtBearerOptions>."));
 
     /// <summary>For code that runs outside ASP.NET Core, such as a Lambda authorizer.</summary>
     public static CognitoTokenValidator Create(CognitoAuthOptions auth, HttpClient? http = null) =>

@@ -57,4 +57,15 @@ public static class DynamoDbSetup
             tableName(provider),
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DynamoDbWarmup>>()));
     }
+
+    /// <summary>Binds and validates the service's options at start-up, and primes DynamoDB with its table.</summary>
+    public static IServiceCollection AddTableServiceOptions<TOptions>(this IServiceCollection services, string sectionName)
+        where TOptions : TableServiceOptions
+    {
+        services.AddOptions<TOptions>()
+            .BindConfiguration(sectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services.AddDynamoDbWarmup(provider => provider.GetRequiredService<IOptions<TOptions>>().Value.TableName);
+    }
 }

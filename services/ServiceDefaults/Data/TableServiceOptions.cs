@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Samples.ServiceDefaults.Data;
 
@@ -18,18 +16,4 @@ public abstract class TableServiceOptions
     public int MaxPageSize { get; set; } = 100;
 
     public PageLimits Paging => new(DefaultPageSize, MaxPageSize);
-}
-
-public static class TableServiceOptionsExtensions
-{
-    /// <summary>Binds and validates the service's options at start-up, and primes DynamoDB with its table.</summary>
-    public static IServiceCollection AddTableServiceOptions<TOptions>(this IServiceCollection services, string sectionName)
-        where TOptions : TableServiceOptions
-    {
-        services.AddOptions<TOptions>()
-            .BindConfiguration(sectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        return services.AddDynamoDbWarmup(provider => provider.GetRequiredService<IOptions<TOptions>>().Value.TableName);
-    }
 }
