@@ -33,22 +33,10 @@ public sealed class ProductRepository(IAmazonDynamoDB dynamoDb, IOptions<Product
     /// <returns>False when a product with this id already exists.</returns>
     public Task<bool> CreateAsync(Product product, CancellationToken cancellationToken)
     {
-        var item = new Dictionary<string, AttributeValue>
-        {
-            [KeyAttribute] = new() { S = product.Id },
-            [VersionedTable.VersionAttribute] = VersionedTable.Number(product.Version),
-            [Attributes.CreatedAt] = Timestamp(product.CreatedAt),
-            [Attributes.CreatedBy] = new() { S = product.CreatedBy },
-        };
-        foreach (var (name, value) in Fields(Draft(product), product.UpdatedAt))
-        {
-            if (value is not null)
-            {
-                item[name] = value;
-            }
-        }
-
-        return table.CreateAsync(item, cancellationToken);
+        var fields = Fields(new ProductDraft(product.Name, product.Description, product.Price, product.Currency, product.Tags), product.UpdatedAt);
+        fields[Attributes.CreatedAt] = Timestamp(product.CreatedAt);
+        fields[Attributes.CreatedBy] = new() { S = product.CreatedBy };
+        return table.CreateAsync(product.Id, fields, cancellationToken);
     }
 
     /// <summary>Replaces the client-editable fields if the stored version is <paramref name="expectedVersion"/>.</summary>
@@ -73,8 +61,6 @@ public sealed class ProductRepository(IAmazonDynamoDB dynamoDb, IOptions<Product
         [Attributes.Tags] = new() { L = [.. draft.Tags.Select(tag => new AttributeValue { S = tag })] },
         [Attributes.UpdatedAt] = Timestamp(updatedAt),
     };
-
-    private static ProductDraft Draft(Product product) => new(product.Name, product.Description, product.Price, product.Currency, product.Tags);
 
     private static Product FromItem(Dictionary<string, AttributeValue> item) => new(
         Id: item[KeyAttribute].S,

@@ -46,23 +46,9 @@ public sealed class UserRepository(IAmazonDynamoDB dynamoDb, IOptions<UsersOptio
     /// <returns>False when this user already has a profile.</returns>
     public Task<bool> CreateAsync(UserProfile profile, CancellationToken cancellationToken)
     {
-        var item = new Dictionary<string, AttributeValue>
-        {
-            [KeyAttribute] = new() { S = profile.UserId },
-            [VersionedTable.VersionAttribute] = VersionedTable.Number(profile.Version),
-            [Attributes.CreatedAt] = Timestamp(profile.CreatedAt),
-        };
-        // Absent rather than empty: DynamoDB refuses empty strings in index keys, and the e-mail GSI stays sparse.
-        var draft = new ProfileDraft(profile.DisplayName, profile.Bio, profile.AvatarUrl);
-        foreach (var (name, value) in Fields(draft, profile.Email, profile.UpdatedAt))
-        {
-            if (value is not null)
-            {
-                item[name] = value;
-            }
-        }
-
-        return table.CreateAsync(item, cancellationToken);
+        var fields = Fields(new ProfileDraft(profile.DisplayName, profile.Bio, profile.AvatarUrl), profile.Email, profile.UpdatedAt);
+        fields[Attributes.CreatedAt] = Timestamp(profile.CreatedAt);
+        return table.CreateAsync(profile.UserId, fields, cancellationToken);
     }
 
     /// <summary>

@@ -52,9 +52,26 @@ public sealed class VersionedTable(IAmazonDynamoDB dynamoDb, string tableName, s
         return (response.Items ?? [], PageToken.Encode(response.LastEvaluatedKey));
     }
 
+    /// <summary>
+    /// Creates the item at version 1 with every field that has a value. Fields without one are absent rather
+    /// than empty: DynamoDB refuses empty strings in index keys, and sparse indexes stay sparse.
+    /// </summary>
     /// <returns>False when an item with this key already exists; nothing is overwritten.</returns>
-    public async Task<bool> CreateAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken)
+    public async Task<bool> CreateAsync(string key, IReadOnlyDictionary<string, AttributeValue?> fields, CancellationToken cancellationToken)
     {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [keyAttribute] = new() { S = key },
+            [VersionAttribute] = Number(1),
+        };
+        foreach (var (name, value) in fields)
+        {
+            if (value is not null)
+            {
+                item[name] = value;
+            }
+        }
+
         try
         {
             await dynamoDb.PutItemAsync(new PutItemRequest
