@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
+using Samples.ServiceDefaults.Observability;
 
 namespace Samples.Chat;
 
@@ -10,8 +11,16 @@ namespace Samples.Chat;
 /// sender's); any other failure, a timeout included, is logged and the broadcast goes on.
 /// </summary>
 public sealed partial class Broadcaster(
-    IConnectionMessenger messenger, ConnectionRepository connections, IOptions<ChatOptions> options, ILogger<Broadcaster> logger)
+    IConnectionMessenger messenger, ConnectionRepository connections, BusinessMetrics metrics, IOptions<ChatOptions> options, ILogger<Broadcaster> logger)
 {
+    /// <summary>The business metrics a broadcast counts (see BusinessMetrics).</summary>
+    public static class Metric
+    {
+        public const string MessagesBroadcast = "MessagesBroadcast";
+        public const string Deliveries = "MessagesDelivered";
+        public const string StaleConnectionsRemoved = "StaleConnectionsRemoved";
+    }
+
     public Task ReplyAsync<T>(WebSocketEvent origin, T frame, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
         messenger.PostAsync(origin.ConnectionId, JsonSerializer.SerializeToUtf8Bytes(frame, type), cancellationToken);
 
@@ -37,6 +46,7 @@ public sealed partial class Broadcaster(
                     else if (connectionId != origin.ConnectionId)
                     {
                         await connections.RemoveAsync(connectionId, token);
+                        metrics.Count(Metric.StaleConnectionsRemoved);
                         LogStaleConnectionRemoved(logger, connectionId, message.Room);
                     }
                 }
@@ -47,6 +57,8 @@ public sealed partial class Broadcaster(
             });
         }
 
+        metrics.Count(Metric.MessagesBroadcast);
+        metrics.Count(Metric.Deliveries, delivered);
         return delivered;
     }
 

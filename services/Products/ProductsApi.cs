@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Http;
+using Samples.ServiceDefaults.Observability;
 
 namespace Samples.Products;
 
@@ -52,7 +53,7 @@ public static class ProductsApi
     }
 
     public static async Task<Results<Created<Product>, ProblemHttpResult>> CreateProduct(
-        ProductInput input, ClaimsPrincipal user, ProductRepository repository, TimeProvider clock,
+        ProductInput input, ClaimsPrincipal user, ProductRepository repository, TimeProvider clock, BusinessMetrics metrics,
         HttpResponse response, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -63,6 +64,7 @@ public static class ProductsApi
                 detail: $"A product with id '{product.Id}' already exists.");
         }
 
+        metrics.Count(Metric.Created);
         return TypedResults.Created($"/products/{product.Id}", response.WithETag(product));
     }
 
@@ -76,19 +78,27 @@ public static class ProductsApi
         }
 
         var result = await repository.ReplaceAsync(id, input.ToDraft(), ifMatch.Version, clock.GetUtcNow(), cancellationToken);
-        return IfMatch.Replaced(result, response, () => NotFound(id));
+        return IfMatch.Replaced(result, response, () => NotFound(id), Metric.Replaced);
     }
 
     /// <summary>If-Match is optional here: without it the delete is unconditional, with it the version must match.</summary>
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteProduct(
-        string id, OptionalIfMatch ifMatch, ProductRepository repository, CancellationToken cancellationToken)
+        string id, OptionalIfMatch ifMatch, ProductRepository repository, HttpResponse response, CancellationToken cancellationToken)
     {
         if (!ProductId.IsValid(id))
         {
             return ProductId.Invalid();
         }
 
-        return IfMatch.Deleted(await repository.DeleteAsync(id, ifMatch.Version, cancellationToken), () => NotFound(id));
+        return IfMatch.Deleted(await repository.DeleteAsync(id, ifMatch.Version, cancellationToken), response, () => NotFound(id), Metric.Deleted);
+    }
+
+    /// <summary>The business metrics this API counts (see BusinessMetrics).</summary>
+    public static class Metric
+    {
+        public const string Created = "ProductsCreated";
+        public const string Replaced = "ProductsReplaced";
+        public const string Deleted = "ProductsDeleted";
     }
 
     private static ProblemHttpResult NotFound(string id) => TypedResults.Problem(

@@ -1,9 +1,12 @@
 using Amazon.Lambda.APIGatewayEvents;
 using AWS.Lambda.Powertools.Logging;
+using AWS.Lambda.Powertools.Metrics;
 using AWS.Lambda.Powertools.Tracing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Samples.ServiceDefaults.Observability;
 
 namespace Samples.ServiceDefaults;
 
@@ -38,6 +41,15 @@ public static partial class LambdaHosting
 
         // X-Ray subsegments for every AWS SDK call. Only inside Lambda: elsewhere there is no X-Ray daemon.
         Tracing.RegisterForAllServices();
+
+        // Business metrics and the cold start as CloudWatch EMF (Observability/PowertoolsMetricsBridge.Lambda.cs).
+        builder.Services.AddSingleton<IMetrics>(_ => new MetricsBuilder()
+            .WithNamespace(Environment.GetEnvironmentVariable("POWERTOOLS_METRICS_NAMESPACE") ?? "ServerlessSamples")
+            .WithService(Environment.GetEnvironmentVariable("POWERTOOLS_SERVICE_NAME") ?? builder.Environment.ApplicationName)
+            .WithCaptureColdStart(true)
+            .Build());
+        builder.Services.AddSingleton<PowertoolsMetricsBridge>();
+        builder.Services.AddSingleton<IStartupFilter>(provider => provider.GetRequiredService<PowertoolsMetricsBridge>());
         return builder;
     }
 }

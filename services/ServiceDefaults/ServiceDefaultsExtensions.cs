@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
@@ -14,6 +15,7 @@ using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Http;
 using Samples.ServiceDefaults.Json;
 using Samples.ServiceDefaults.Logging;
+using Samples.ServiceDefaults.Observability;
 
 namespace Samples.ServiceDefaults;
 
@@ -31,7 +33,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton(new RequestBodyLimit.Options(maxRequestBodyBytes));
         // No "Server: Kestrel" banner: it tells an attacker what to look up, and nobody else needs it.
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
-        builder.AddJsonLogging();
+        var service = ServiceName(builder);
+        builder.AddJsonLogging(service);
+        builder.Services.AddSingleton(provider => new BusinessMetrics(provider.GetRequiredService<IMeterFactory>(), service));
 
         var services = builder.Services;
         services.AddGatewayAuthentication();
@@ -106,12 +110,14 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
-    private static void AddJsonLogging(this WebApplicationBuilder builder)
-    {
-        var service = Environment.GetEnvironmentVariable("POWERTOOLS_SERVICE_NAME") is { Length: > 0 } name
+    /// <summary>The service's name in logs and metrics: POWERTOOLS_SERVICE_NAME (the template sets it), else the app's.</summary>
+    private static string ServiceName(WebApplicationBuilder builder) =>
+        Environment.GetEnvironmentVariable("POWERTOOLS_SERVICE_NAME") is { Length: > 0 } name
             ? name
             : builder.Environment.ApplicationName.ToLowerInvariant();
 
+    private static void AddJsonLogging(this WebApplicationBuilder builder, string service)
+    {
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(options => options.FormatterName = JsonLogFormatter.FormatterName);
         builder.Logging.AddConsoleFormatter<JsonLogFormatter, JsonLogFormatterOptions>(options => options.Service = service);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Http;
+using Samples.ServiceDefaults.Observability;
 
 namespace Samples.Users;
 
@@ -31,7 +32,7 @@ public static class UsersApi
     }
 
     public static async Task<Results<Created<UserProfile>, ValidationProblem, ProblemHttpResult>> CreateProfile(
-        NewUserProfileInput input, ClaimsPrincipal caller, UserRepository repository, TimeProvider clock,
+        NewUserProfileInput input, ClaimsPrincipal caller, UserRepository repository, TimeProvider clock, BusinessMetrics metrics,
         HttpResponse response, CancellationToken cancellationToken)
     {
         var self = caller.Subject();
@@ -50,6 +51,7 @@ public static class UsersApi
                 detail: $"User '{userId}' already has a profile. Read it and replace it with PUT instead.");
         }
 
+        metrics.Count(Metric.Created);
         return TypedResults.Created($"/users/{userId}", response.WithETag(profile));
     }
 
@@ -86,13 +88,22 @@ public static class UsersApi
         // The e-mail is the token's: refreshed when users save their own profile, kept when an admin does.
         var email = owner.IsCaller ? caller.Email() : null;
         var result = await repository.ReplaceAsync(owner.UserId, input.ToDraft(), email, ifMatch.Version, clock.GetUtcNow(), cancellationToken);
-        return IfMatch.Replaced(result, response, () => ProfileOwner.NotFound(owner.UserId));
+        return IfMatch.Replaced(result, response, () => ProfileOwner.NotFound(owner.UserId), Metric.Replaced);
     }
 
     /// <summary>If-Match is optional here: without it the delete is unconditional, with it the version must match.</summary>
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteProfile(
-        ProfileOwner owner, OptionalIfMatch ifMatch, UserRepository repository, CancellationToken cancellationToken) =>
-        IfMatch.Deleted(await repository.DeleteAsync(owner.UserId, ifMatch.Version, cancellationToken), () => ProfileOwner.NotFound(owner.UserId));
+        ProfileOwner owner, OptionalIfMatch ifMatch, UserRepository repository, HttpResponse response, CancellationToken cancellationToken) =>
+        IfMatch.Deleted(
+            await repository.DeleteAsync(owner.UserId, ifMatch.Version, cancellationToken), response, () => ProfileOwner.NotFound(owner.UserId), Metric.Deleted);
+
+    /// <summary>The business metrics this API counts: profile writes (see BusinessMetrics).</summary>
+    public static class Metric
+    {
+        public const string Created = "ProfilesCreated";
+        public const string Replaced = "ProfilesReplaced";
+        public const string Deleted = "ProfilesDeleted";
+    }
 
     private static bool LooksLikeEmail(string email) =>
         email.Length is > 2 and <= 254 && email.IndexOf('@', StringComparison.Ordinal) is > 0 && !email.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));

@@ -105,6 +105,7 @@ public sealed class ChatGatewayTests(ChatApp app) : IClassFixture<ChatApp>
     [Fact]
     public async Task A_stale_connection_is_removed_on_the_next_broadcast_and_the_others_still_get_it()
     {
+        using var metrics = new MetricsRecorder(app.Services);
         var room = Room();
         await using var ada = await app.ConnectAsync("ada", room);
         await using var bob = await app.ConnectAsync("bob", room);
@@ -130,6 +131,10 @@ public sealed class ChatGatewayTests(ChatApp app) : IClassFixture<ChatApp>
         Assert.Equal("anyone there?", (await bob.ReceiveAsync())?["text"]?.GetValue<string>());
         Assert.Equal("anyone there?", (await ada.ReceiveAsync())?["text"]?.GetValue<string>());
         await Eventually(async () => await TestTables.GetItemAsync(app.Table, "connectionId", "stale-connection") is null);
+        await Eventually(() => Task.FromResult(metrics.Total(Broadcaster.Metric.MessagesBroadcast) == 1));
+        Assert.Equal(2, metrics.Total(Broadcaster.Metric.Deliveries));
+        Assert.Equal(1, metrics.Total(Broadcaster.Metric.StaleConnectionsRemoved));
+        Assert.Equal(["chat"], metrics.Services);
     }
 
     [Fact]

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 using Samples.ServiceDefaults.Data;
+using Samples.ServiceDefaults.Observability;
 
 namespace Samples.ServiceDefaults.Http;
 
@@ -43,22 +45,39 @@ public static class IfMatch
                 "If-Match must hold one ETag exactly as this API returned it, such as \"3\".");
     }
 
-    /// <summary>The answer to a conditional replace: 200 with the new ETag, else the resource's 404 or a 412.</summary>
-    public static Results<Ok<T>, ValidationProblem, ProblemHttpResult> Replaced<T>(WriteResult<T> result, HttpResponse response, Func<ProblemHttpResult> notFound)
-        where T : IVersioned => result.Outcome switch
+    /// <summary>
+    /// The answer to a conditional replace: 200 with the new ETag (counted as <paramref name="doneMetric"/>),
+    /// else the resource's 404 or a 412 (counted as <see cref="BusinessMetrics.VersionConflicts"/>).
+    /// </summary>
+    public static Results<Ok<T>, ValidationProblem, ProblemHttpResult> Replaced<T>(
+        WriteResult<T> result, HttpResponse response, Func<ProblemHttpResult> notFound, string doneMetric)
+        where T : IVersioned => Counted(result.Outcome, response, doneMetric) switch
         {
             WriteOutcome.NotFound => notFound(),
             WriteOutcome.VersionMismatch => VersionMismatch(),
             _ => TypedResults.Ok(response.WithETag(result.Value!)),
         };
 
-    /// <summary>The answer to a conditional delete: 204, else the resource's 404 or a 412.</summary>
-    public static Results<NoContent, ValidationProblem, ProblemHttpResult> Deleted(WriteOutcome outcome, Func<ProblemHttpResult> notFound) => outcome switch
+    /// <summary>The answer to a conditional delete: 204 (counted), else the resource's 404 or a 412 (counted).</summary>
+    public static Results<NoContent, ValidationProblem, ProblemHttpResult> Deleted(
+        WriteOutcome outcome, HttpResponse response, Func<ProblemHttpResult> notFound, string doneMetric) => Counted(outcome, response, doneMetric) switch
+        {
+            WriteOutcome.NotFound => notFound(),
+            WriteOutcome.VersionMismatch => VersionMismatch(),
+            _ => TypedResults.NoContent(),
+        };
+
+    private static WriteOutcome Counted(WriteOutcome outcome, HttpResponse response, string doneMetric)
     {
-        WriteOutcome.NotFound => notFound(),
-        WriteOutcome.VersionMismatch => VersionMismatch(),
-        _ => TypedResults.NoContent(),
-    };
+        var metrics = response.HttpContext.RequestServices.GetRequiredService<BusinessMetrics>();
+        switch (outcome)
+        {
+            case WriteOutcome.Done: metrics.Count(doneMetric); break;
+            case WriteOutcome.VersionMismatch: metrics.Count(BusinessMetrics.VersionConflicts); break;
+        }
+
+        return outcome;
+    }
 
     private static ProblemHttpResult VersionMismatch() => TypedResults.Problem(
         statusCode: StatusCodes.Status412PreconditionFailed,

@@ -1,0 +1,68 @@
+using System.Diagnostics.Metrics;
+using Amazon.Lambda.Core;
+using AWS.Lambda.Powertools.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Samples.ServiceDefaults.Observability;
+
+/// <summary>
+/// In Lambda only (full build): the <see cref="BusinessMetrics"/> counters become Powertools metrics, written as
+/// CloudWatch EMF when each request ends, plus Powertools' ColdStart metric on the first request. Namespace and
+/// service come from POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME (the template sets both).
+/// The cold start is captured here rather than by Metrics.AspNetCore's UseMetrics: its tracker (as read in the
+/// library's source) resets after every request, which would count every request as a cold start.
+/// </summary>
+internal sealed class PowertoolsMetricsBridge : IStartupFilter, IDisposable
+{
+    private readonly IMetrics metrics;
+    private readonly MeterListener listener = new();
+    private int coldStart = 1;
+    private bool pending;
+
+    public PowertoolsMetricsBridge(IMetrics metrics)
+    {
+        this.metrics = metrics;
+        listener.InstrumentPublished = (instrument, meterListener) =>
+        {
+            if (instrument.Meter.Name == BusinessMetrics.MeterName)
+            {
+                meterListener.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            metrics.AddMetric(instrument.Name, value, MetricUnit.Count);
+            pending = true;
+        });
+        listener.Start();
+    }
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (context, nextMiddleware) =>
+        {
+            if (Interlocked.Exchange(ref coldStart, 0) == 1)
+            {
+                metrics.CaptureColdStartMetric(context.Items["LambdaContext"] as ILambdaContext);
+            }
+
+            try
+            {
+                await nextMiddleware(context);
+            }
+            finally
+            {
+                // One EMF document per invocation, only when something was counted (an empty flush only warns).
+                if (pending)
+                {
+                    pending = false;
+                    metrics.Flush();
+                }
+            }
+        });
+        next(app);
+    };
+
+    public void Dispose() => listener.Dispose();
+}
