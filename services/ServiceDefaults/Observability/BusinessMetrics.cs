@@ -14,8 +14,8 @@ public sealed class BusinessMetrics
     /// <summary>The meter every service's business counters belong to.</summary>
     public const string MeterName = "Samples.Business";
 
-    /// <summary>The meter's tag naming the service, the dimension CloudWatch groups by.</summary>
-    public const string ServiceTag = "service";
+    /// <summary>The meter's tag naming the service: the dimension Powertools gives every metric in CloudWatch.</summary>
+    public const string ServiceTag = "Service";
 
     /// <summary>A conditional write refused because the resource changed since it was read (412).</summary>
     public const string VersionConflicts = "VersionConflicts";

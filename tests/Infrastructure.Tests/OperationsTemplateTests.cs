@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Samples.StandIns;
+using YamlDotNet.RepresentationModel;
+
+namespace Samples.Infrastructure.Tests;
+
+/// <summary>
+/// What the template gives an operator: alarms on every function, API and table, one dashboard naming only
+/// resources that exist, canary deployments rolled back by the function's alarms, and edge options that
+/// appear exactly when their parameter is set (checked through the SAM translator, option by option).
+/// </summary>
+public sealed partial class OperationsTemplateTests
+{
+    private static readonly SamTemplate Template = SamTemplate.Load();
+
+    private static readonly string[] Functions = ["ProductsFunction", "UsersFunction", "ChatFunction", "ChatAuthorizerFunction"];
+
+    [Fact]
+    public void Every_function_has_errors_throttles_and_duration_alarms_on_its_live_alias()
+    {
+        foreach (var function in Functions)
+        {
+            foreach (var (suffix, metric) in new[] { ("ErrorsAlarm", "Errors"), ("ThrottlesAlarm", "Throttles"), ("DurationAlarm", "Duration") })
+            {
+                var alarm = Alarm(function + suffix);
+                Assert.Equal("AWS/Lambda", Scalar(alarm, "Namespace"));
+                Assert.Equal(metric, Scalar(alarm, "MetricName"));
+                Assert.Contains($"Ref:{function}", Flatten(alarm["Dimensions"]));
+                Assert.Contains($"Sub:${{{function}}}:live", Flatten(alarm["Dimensions"]));
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_function_deploys_through_codedeploy_rolled_back_by_its_own_errors_and_throttles_alarms()
+    {
+        foreach (var function in Functions)
+        {
+            var preference = (YamlMappingNode)Template.Resource(function).Properties["DeploymentPreference"];
+            Assert.Equal("Ref:DeploymentType", Flatten(preference["Type"]).Single());
+            Assert.Equal([$"Ref:{function}ErrorsAlarm", $"Ref:{function}ThrottlesAlarm"], Flatten(preference["Alarms"]));
+        }
+    }
+
+    [Fact]
+    public void Every_api_and_table_has_its_alarms_and_every_alarm_notifies_the_topic()
+    {
+        string[] expected =
+        [
+            "ProductsApi5xxAlarm", "ProductsApiLatencyAlarm", "UsersApi5xxAlarm", "UsersApiLatencyAlarm",
+            "ChatApiIntegrationErrorsAlarm", "ChatApiExecutionErrorsAlarm",
+            .. Template.Tables.SelectMany(table => new[] { $"{table.LogicalId}ReadThrottlesAlarm", $"{table.LogicalId}WriteThrottlesAlarm", $"{table.LogicalId}SystemErrorsAlarm" }),
+        ];
+        foreach (var logicalId in expected)
+        {
+            Alarm(logicalId);
+        }
+
+        foreach (var alarm in Template.Resources.Where(resource => resource.Type == "AWS::CloudWatch::Alarm"))
+        {
+            Assert.Equal(["Ref:AlarmTopic"], Flatten(alarm.Properties["AlarmActions"]));
+            Assert.Equal("notBreaching", Scalar(alarm.Properties, "TreatMissingData"));
+        }
+    }
+
+    [Fact]
+    public void The_dashboard_names_only_resources_and_parameters_that_exist()
+    {
+        var body = Flatten(Template.Resource("OperationsDashboard").Properties["DashboardBody"]).Single();
+        var json = JsonNode.Parse(body["Sub:".Length..].Replace("${", "{", StringComparison.Ordinal))!; // valid JSON once placeholders are plain
+        Assert.NotEmpty(json["widgets"]!.AsArray());
+
+        var known = Template.Resources.Select(resource => resource.LogicalId).Concat(Parameters()).ToHashSet(StringComparer.Ordinal);
+        var referenced = Placeholder().Matches(body).Select(match => match.Groups[1].Value.Split('.')[0]).Where(name => !name.StartsWith("AWS::", StringComparison.Ordinal)).ToHashSet();
+        Assert.Empty(referenced.Except(known));
+        foreach (var watched in Functions.Concat(["ProductsApi", "UsersApi", "ChatApi", "MetricsNamespace"]).Concat(Template.Tables.Select(table => table.LogicalId)))
+        {
+            Assert.Contains(watched, referenced);
+        }
+    }
+
+    public static TheoryData<string, string[], string[], string> Options => new()
+    {
+        { "{}", [], ["AlarmEmailSubscription", "ProductsApiDomain", "UsersApiDomain", "ChatApiDomain", "ProductsApiDnsRecord", "UsersApiWebAcl", "UsersApiWebAclAssociation"], "Canary10Percent5Minutes" },
+        {
+            """{"AlarmEmail":"ops@example.com","DomainName":"example.com","CertificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/abc","HostedZoneId":"Z0123456789","EnableWaf":"true","MinimumCompressionSize":"1024","DeploymentType":"Linear10PercentEvery1Minute"}""",
+            ["AlarmEmailSubscription", "ProductsApiDomain", "UsersApiDomain", "ChatApiDomain", "ProductsApiDomainMapping", "ChatApiDnsRecord", "UsersApiWebAcl", "UsersApiWebAclAssociation"],
+            [],
+            "Linear10PercentEvery1Minute"
+        },
+        {
+            """{"DomainName":"example.com","CertificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/abc","DeploymentType":"AllAtOnce"}""",
+            ["ProductsApiDomain", "UsersApiDomainMapping", "ChatApiDomain"],
+            ["ProductsApiDnsRecord", "UsersApiDnsRecord", "ChatApiDnsRecord", "UsersApiWebAcl", "AlarmEmailSubscription"],
+            "AllAtOnce"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Options))]
+    public async Task The_translator_expands_each_option_set_and_optional_resources_follow_their_parameters(
+        string parameters, string[] present, string[] absent, string deploymentType)
+    {
+        var (exitCode, output) = await RunAsync("python3", "-c", TranslateScript, RepositoryLayout.Template, parameters);
+
+        Assert.True(exitCode == 0, output);
+        var result = JsonNode.Parse(output.Split('\n').Last(line => line.StartsWith('{')))!;
+        var resources = result["resources"]!.AsArray().Select(node => node!.GetValue<string>()).ToHashSet();
+        Assert.All(present, logicalId => Assert.Contains(logicalId, resources));
+        Assert.All(absent, logicalId => Assert.DoesNotContain(logicalId, resources));
+        var configs = result["deploymentConfigs"]!.AsArray().Select(node => node!.GetValue<string>()).ToList();
+        Assert.Equal(Functions.Length, configs.Count);
+        Assert.All(configs, config => Assert.Equal("CodeDeployDefault.Lambda" + deploymentType, config));
+        Assert.Equal(parameters.Contains("MinimumCompressionSize", StringComparison.Ordinal), result["compression"]!.GetValue<bool>());
+    }
+
+    /// <summary>
+    /// Runs the SAM transform with the given parameter values, then evaluates each resource's Condition (Equals,
+    /// Not, And, Or, Condition over parameters) as CloudFormation would, and prints what would be created.
+    /// </summary>
+    private const string TranslateScript = """
+        import os, sys, json
+        from samtranslator.translator.transform import transform
+        from samtranslator.public.translator import ManagedPolicyLoader
+        from samtranslator.yaml_helper import yaml_parse
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        template = yaml_parse(open(sys.argv[1]).read())
+        given = json.loads(sys.argv[2])
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Serverless::Function":
+                resource["Properties"]["CodeUri"] = "s3://bucket/key.zip"
+        class NoPolicies(ManagedPolicyLoader):
+            def __init__(self): pass
+            def load(self): return {}
+        params = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
+        params.update(given)
+        out = transform(template, {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws", **given}, NoPolicies())
+        conditions = out.get("Conditions", {})
+        def value(node):
+            if isinstance(node, dict) and "Ref" in node: return params[node["Ref"]]
+            return str(node)
+        def holds(node):
+            if isinstance(node, dict):
+                (fn, args), = node.items()
+                if fn == "Fn::Equals": return value(args[0]) == value(args[1])
+                if fn == "Fn::Not": return not holds(args[0])
+                if fn == "Fn::And": return all(holds(a) for a in args)
+                if fn == "Fn::Or": return any(holds(a) for a in args)
+                if fn == "Condition": return holds(conditions[args])
+            raise ValueError(node)
+        created = [name for name, r in out["Resources"].items() if "Condition" not in r or holds(conditions[r["Condition"]])]
+        configs = []
+        for r in out["Resources"].values():
+            if r["Type"] == "AWS::CodeDeploy::DeploymentGroup":
+                name = r["Properties"]["DeploymentConfigName"]
+                configs.append(name["Fn::Sub"][0].replace("${ConfigName}", name["Fn::Sub"][1]["ConfigName"]) if isinstance(name, dict) else name)
+        rest = [r for r in out["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"][0]
+        compression = rest["Properties"].get("MinimumCompressionSize")
+        print(json.dumps({"resources": created, "deploymentConfigs": configs, "compression": compression is not None and holds(conditions[compression["Fn::If"][0]])}))
+        """;
+
+    private static YamlMappingNode Alarm(string logicalId)
+    {
+        var resource = Template.Resource(logicalId);
+        Assert.Equal("AWS::CloudWatch::Alarm", resource.Type);
+        return resource.Properties;
+    }
+
+    private static IEnumerable<string> Parameters()
+    {
+        using var reader = new StreamReader(RepositoryLayout.Template);
+        var yaml = new YamlStream();
+        yaml.Load(reader);
+        return ((YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["Parameters"]).Children.Keys.Select(key => ((YamlScalarNode)key).Value!);
+    }
+
+    private static string? Scalar(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(key, out var value) ? ((YamlScalarNode)value).Value : null;
+
+    /// <summary>Scalars of a node, tags kept as a prefix ("Ref:AlarmTopic", "Sub:...").</summary>
+    private static List<string> Flatten(YamlNode node) => node switch
+    {
+        YamlScalarNode scalar => [(scalar.Tag.IsEmpty ? "" : scalar.Tag.Value.TrimStart('!') + ":") + scalar.Value],
+        YamlSequenceNode sequence => [.. sequence.SelectMany(Flatten)],
+        YamlMappingNode mapping => [.. mapping.Children.Values.SelectMany(Flatten)],
+        _ => [],
+    };
+
+    [GeneratedRegex(@"\$\{([A-Za-z0-9:.]+)\}")]
+    private static partial Regex Placeholder();
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string command, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await stdout + "\n" + await stderr);
+    }
+}
