@@ -8,7 +8,7 @@ if [[ ! -s $cache ]]; then
   mkdir -p .local
   if dotnet restore Samples.sln -p:RestrictedFeed=false > .local/feed-probe.log 2>&1; then
     echo 0 > "$cache"
-  elif grep -qE "NU110[12].*(Amazon\.Lambda|AWS\.Lambda\.Powertools|AWSSDK\.ApiGatewayManagementApi)" .local/feed-probe.log; then
+  elif grep -qE "NU110[12].*(Amazon\.Lambda|AWS\.Lambda\.Powertools|AWSSDK\.ApiGatewayManagementApi|AWSSDK\.Lambda|AWSSDK\.CodeDeploy)" .local/feed-probe.log; then
     echo 1 > "$cache"
   else
     echo "NuGet restore failed for a reason other than the known missing packages; see .local/feed-probe.log:" >&2

@@ -45,6 +45,26 @@ public sealed partial class OperationsTemplateTests
     }
 
     [Fact]
+    public void Every_function_is_a_watched_service_function_or_the_pretraffic_hook_of_one_scoped_to_its_version()
+    {
+        var hooks = Functions.ToDictionary(
+            function => Flatten(((YamlMappingNode)((YamlMappingNode)Template.Resource(function).Properties["DeploymentPreference"])["Hooks"])["PreTraffic"]).Single()["Ref:".Length..],
+            function => function);
+        var all = Template.Resources.Where(resource => resource.Type == "AWS::Serverless::Function").Select(resource => resource.LogicalId);
+
+        Assert.Equal(all.Order(), Functions.Concat(hooks.Keys).Order());
+        foreach (var (hook, function) in hooks)
+        {
+            var properties = Template.Resource(hook).Properties;
+            Assert.StartsWith("Sub:CodeDeployHook_", Flatten(properties["FunctionName"]).Single(), StringComparison.Ordinal);
+            Assert.Equal($"Ref:{function}.Version", Flatten(((YamlMappingNode)((YamlMappingNode)properties["Environment"])["Variables"])["TARGET_FUNCTION_VERSION"]).Single());
+            var policy = Flatten(properties["Policies"]);
+            Assert.Contains($"Ref:{function}.Version", policy); // invokes only its own function's new version
+            Assert.DoesNotContain("*", policy.Where(value => !value.StartsWith("Sub:", StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
     public void Every_api_and_table_has_its_alarms_and_every_alarm_notifies_the_topic()
     {
         string[] expected =

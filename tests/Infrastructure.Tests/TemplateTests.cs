@@ -71,6 +71,10 @@ public sealed class TemplateTests
         ["UsersFunction"] = "UsersTable",
         ["ChatFunction"] = "ConnectionsTable",
         ["ChatAuthorizerFunction"] = null,
+        ["ProductsFunctionPreTrafficHook"] = null,
+        ["UsersFunctionPreTrafficHook"] = null,
+        ["ChatFunctionPreTrafficHook"] = null,
+        ["ChatAuthorizerFunctionPreTrafficHook"] = null,
     };
 
     [Fact]
