@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Samples.StandIns;
@@ -118,12 +117,13 @@ public sealed partial class OperationsTemplateTests
         },
     };
 
+    /// <summary>The SAM translator expands the template (defaults first) as `sam deploy` would.</summary>
     [Theory]
     [MemberData(nameof(Options))]
     public async Task The_translator_expands_each_option_set_and_optional_resources_follow_their_parameters(
         string parameters, string[] present, string[] absent, string deploymentType)
     {
-        var (exitCode, output) = await RunAsync("python3", "-c", TranslateScript, RepositoryLayout.Template, parameters);
+        var (exitCode, output) = await Tools.RunAsync("python3", "-c", TranslateScript, RepositoryLayout.Template, parameters);
 
         Assert.True(exitCode == 0, output);
         var result = JsonNode.Parse(output.Split('\n').Last(line => line.StartsWith('{')))!;
@@ -210,19 +210,4 @@ public sealed partial class OperationsTemplateTests
 
     [GeneratedRegex(@"\$\{([A-Za-z0-9:.]+)\}")]
     private static partial Regex Placeholder();
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string command, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await stdout + "\n" + await stderr);
-    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Samples.StandIns;
 using YamlDotNet.RepresentationModel;
 
@@ -12,38 +11,9 @@ public sealed class TemplateTests
     [Fact]
     public async Task Cfn_lint_reports_no_errors_and_no_warnings()
     {
-        var (exitCode, output) = await RunAsync("cfn-lint", "--format", "parseable", RepositoryLayout.Template);
+        var (exitCode, output) = await Tools.RunAsync("cfn-lint", "--format", "parseable", RepositoryLayout.Template);
 
         Assert.True(exitCode == 0 && output.Trim().Length == 0, $"cfn-lint exited {exitCode}:\n{output}");
-    }
-
-    [Fact]
-    public async Task The_sam_translator_expands_the_template()
-    {
-        const string script = """
-            import os, sys
-            from samtranslator.translator.transform import transform
-            from samtranslator.public.translator import ManagedPolicyLoader
-            from samtranslator.yaml_helper import yaml_parse
-            os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-            template = yaml_parse(open(sys.argv[1]).read())
-            # As `sam package` would: code locations become S3 URIs.
-            for resource in template["Resources"].values():
-                if resource["Type"] == "AWS::Serverless::Function":
-                    resource["Properties"]["CodeUri"] = "s3://bucket/key.zip"
-            class NoPolicies(ManagedPolicyLoader):
-                def __init__(self): pass
-                def load(self): return {}
-            output = transform(template, {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}, NoPolicies())
-            print(len(output["Resources"]))
-            """;
-
-        var (exitCode, output) = await RunAsync("python3", "-c", script, RepositoryLayout.Template);
-
-        Assert.True(exitCode == 0, output);
-        // The translator also prints notices (feature toggles) on stderr: read the count line.
-        var count = output.Split('\n').Select(line => int.TryParse(line.Trim(), out var value) ? value : -1).Max();
-        Assert.True(count > Template.Resources.Count, output);
     }
 
     [Fact]
@@ -153,27 +123,4 @@ public sealed class TemplateTests
 
     private static string? Scalar(YamlMappingNode node, string key) =>
         node.Children.TryGetValue(key, out var value) ? ((YamlScalarNode)value).Value : null;
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string command, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-            return (process.ExitCode, await stdout + await stderr);
-        }
-        catch (System.ComponentModel.Win32Exception exception)
-        {
-            throw new InvalidOperationException(
-                $"`{command}` is not on PATH. The template tests need Python 3 with cfn-lint and aws-sam-translator (pip install cfn-lint).", exception);
-        }
-    }
 }
