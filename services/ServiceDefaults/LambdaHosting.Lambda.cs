@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Samples.ServiceDefaults.Logging;
 using Samples.ServiceDefaults.Observability;
 
 namespace Samples.ServiceDefaults;
@@ -34,10 +35,12 @@ public static partial class LambdaHosting
             return builder;
         }
 
-        // Powertools replaces the local JSON console formatter: same snake_case keys, plus Lambda context
-        // (cold_start, function_request_id...). Service name and level come from POWERTOOLS_* variables.
+        // Powertools replaces the local JSON console formatter: same snake_case keys, plus the Lambda keys
+        // (cold_start, function_name, function_request_id, xray_trace_id) and correlation_id that
+        // Logging/PowertoolsLogKeys.Lambda.cs appends for each request. Service and level: POWERTOOLS_* variables.
         builder.Logging.ClearProviders();
         builder.Logging.AddPowertoolsLogger();
+        builder.Services.AddSingleton<IStartupFilter>(new LogKeysFirst());
 
         // X-Ray subsegments for every AWS SDK call. Only inside Lambda: elsewhere there is no X-Ray daemon.
         Tracing.RegisterForAllServices();
@@ -51,5 +54,15 @@ public static partial class LambdaHosting
         builder.Services.AddSingleton<PowertoolsMetricsBridge>();
         builder.Services.AddSingleton<IStartupFilter>(provider => provider.GetRequiredService<PowertoolsMetricsBridge>());
         return builder;
+    }
+
+    /// <summary>Runs <see cref="PowertoolsLogKeys"/> before the app's own middleware, so every line of a request has its keys.</summary>
+    private sealed class LogKeysFirst : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseMiddleware<PowertoolsLogKeys>();
+            next(app);
+        };
     }
 }

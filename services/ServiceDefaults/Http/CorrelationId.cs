@@ -20,16 +20,24 @@ public sealed class CorrelationId(RequestDelegate next, ILogger<CorrelationId> l
     private static readonly SearchValues<char> Allowed =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:");
 
-    public static string Of(HttpContext context) =>
-        context.Items.TryGetValue(ItemKey, out var id) && id is string value ? value : context.TraceIdentifier;
-
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>The request's id, decided on first use and the same for the rest of the request.</summary>
+    public static string Of(HttpContext context)
     {
+        if (context.Items.TryGetValue(ItemKey, out var known) && known is string value)
+        {
+            return value;
+        }
+
         var id = FromCaller(context.Request.Headers[HeaderName])
             ?? context.Items[LambdaHosting.GatewayRequestIdItem] as string
             ?? context.TraceIdentifier;
-
         context.Items[ItemKey] = id;
+        return id;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var id = Of(context);
         // Set as the response starts, not now: the exception handler clears the headers of a failed
         // response before it writes its problem (400s from binding, 413, 415, 500...).
         context.Response.OnStarting(WriteResponseHeaders, context);

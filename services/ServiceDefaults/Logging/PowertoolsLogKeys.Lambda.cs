@@ -1,0 +1,57 @@
+using Amazon.Lambda.Core;
+using AWS.Lambda.Powertools.Logging;
+using Microsoft.AspNetCore.Http;
+using Samples.ServiceDefaults.Http;
+
+namespace Samples.ServiceDefaults.Logging;
+
+/// <summary>
+/// In Lambda only (full build): puts the keys CloudWatch Logs Insights users query by on every Powertools log
+/// line of a request. With ASP.NET Core hosting there is no [Logging] handler, and Powertools fills function_*
+/// only from the context that attribute captures; its ILogger scopes live per logger instance, so our
+/// correlation scope would reach one category only. Keys appended with Logger.AppendKey appear on every line,
+/// so the request's keys are appended here and removed when it ends (a function serves one request at a time).
+/// </summary>
+public sealed class PowertoolsLogKeys(RequestDelegate next)
+{
+    public const string ColdStart = "cold_start";
+    public const string FunctionName = "function_name";
+    public const string FunctionRequestId = "function_request_id";
+    public const string XrayTraceId = "xray_trace_id";
+
+    private static int coldStart = 1;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var lambda = context.Items["LambdaContext"] as ILambdaContext;
+        var keys = new Dictionary<string, object>
+        {
+            [ColdStart] = Interlocked.Exchange(ref coldStart, 0) == 1,
+            [CorrelationId.LogKey] = CorrelationId.Of(context),
+        };
+        if (lambda is not null)
+        {
+            keys[FunctionName] = lambda.FunctionName;
+            keys[FunctionRequestId] = lambda.AwsRequestId;
+        }
+
+        // The runtime sets _X_AMZN_TRACE_ID for each invocation: "Root=1-...;Parent=...;Sampled=1".
+        if (TraceRoot(Environment.GetEnvironmentVariable("_X_AMZN_TRACE_ID")) is { } traceId)
+        {
+            keys[XrayTraceId] = traceId;
+        }
+
+        Logger.AppendKeys(keys);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            Logger.RemoveKeys([.. keys.Keys]);
+        }
+    }
+
+    private static string? TraceRoot(string? header) =>
+        header?.Split(';').FirstOrDefault(part => part.StartsWith("Root=", StringComparison.Ordinal))?["Root=".Length..];
+}
