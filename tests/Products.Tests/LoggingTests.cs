@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -30,6 +32,19 @@ public sealed class LoggingTests(ProductsApp app) : IClassFixture<ProductsApp>
         var endpointLines = capture.Lines.Where(line => line.Category.StartsWith("Microsoft.AspNetCore.Routing", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(endpointLines);
         Assert.All(endpointLines, line => Assert.Equal("trace-me-42", line.CorrelationId));
+    }
+
+    [Fact]
+    public void Data_protection_keeps_its_keys_in_memory_so_a_cold_start_logs_no_key_file_warning()
+    {
+        // The default key manager looks for a writable key directory and an XML encryptor; in Lambda it finds
+        // neither and logs "No XML encryptor configured" / "Using an ephemeral key repository" at cold start.
+        // Bearer-token APIs need no persisted keys: the ephemeral provider never creates that manager.
+        var provider = app.Services.GetRequiredService<IDataProtectionProvider>();
+
+        Assert.IsType<EphemeralDataProtectionProvider>(provider);
+        var protector = provider.CreateProtector("test");
+        Assert.Equal("payload", protector.Unprotect(protector.Protect("payload")));
     }
 
     [Fact]
