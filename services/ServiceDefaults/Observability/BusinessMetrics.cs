@@ -26,9 +26,6 @@ public sealed class BusinessMetrics
     public BusinessMetrics(IMeterFactory meters, string service) =>
         meter = meters.Create(new MeterOptions(MeterName) { Tags = [new(ServiceTag, service)] });
 
-    /// <summary>The service these counters are tagged with.</summary>
-    public string Service => (string)meter.Tags!.Single(tag => tag.Key == ServiceTag).Value!;
-
     public void Count(string name, long value = 1) =>
         counters.GetOrAdd(name, static (counter, meter) => meter.CreateCounter<long>(counter), meter).Add(value);
 }
