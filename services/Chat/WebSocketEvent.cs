@@ -26,7 +26,7 @@ public sealed record WebSocketEvent(string ConnectionId, string? UserId, string?
     /// In Lambda, Amazon.Lambda.AspNetCoreServer puts requestContext.connectionId in HttpContext.Connection.Id
     /// and the authorizer's context in HttpContext.User (AuthenticationType "AuthorizerIdentity").
     /// </summary>
-    private static WebSocketEvent? FromLambda(HttpContext context)
+    internal static WebSocketEvent? FromLambda(HttpContext context)
     {
         if (context.Connection.Id is not { Length: > 0 } connectionId)
         {

@@ -1,6 +1,8 @@
 using System.Net;
+using System.Security.Claims;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 
 namespace Samples.Chat.Tests;
 
@@ -64,6 +66,28 @@ public sealed class ChatEventTests(ChatApp app) : IClassFixture<ChatApp>
         Assert.False(result.IsAllowed);
         Assert.Equal("Deny", result.Effect);
         Assert.Empty(result.Context);
+    }
+
+    [Fact]
+    public void In_lambda_the_event_comes_from_the_connection_id_and_the_authorizer_identity_never_from_headers()
+    {
+        // What Amazon.Lambda.AspNetCoreServer sets from requestContext: Connection.Id and an AuthorizerIdentity
+        // user built from the authorizer's context. A client's headers (on $connect) must not count.
+        var context = new DefaultHttpContext();
+        context.Connection.Id = "Jx0aKd1YIAMCJqQ=";
+        context.User = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim(WebSocketEvent.UserIdKey, "ada-sub"), new Claim(WebSocketEvent.DisplayNameKey, "Ada")], "AuthorizerIdentity"));
+        context.Request.Headers[IntegrationHeaders.ConnectionId] = "forged";
+        context.Request.Headers[IntegrationHeaders.UserId] = "mallory";
+
+        Assert.Equal(new WebSocketEvent("Jx0aKd1YIAMCJqQ=", "ada-sub", "Ada"), WebSocketEvent.FromLambda(context));
+
+        // A bearer-token identity is not the gateway's: it carries no authorizer context.
+        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(WebSocketEvent.UserIdKey, "mallory")], "Bearer"));
+        Assert.Equal(new WebSocketEvent("Jx0aKd1YIAMCJqQ=", null, null), WebSocketEvent.FromLambda(context));
+
+        context.Connection.Id = null!;
+        Assert.Null(WebSocketEvent.FromLambda(context));
     }
 
     [Fact]
