@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Data;
 
 namespace Samples.Chat;
@@ -28,3 +29,7 @@ public sealed class ChatOptions : TableServiceOptions
     /// <summary>How long one post to one connection may take before the broadcast gives up on it.</summary>
     public TimeSpan PostTimeout { get; set; } = TimeSpan.FromSeconds(3);
 }
+
+/// <summary>Checks the options' attributes at start-up; the code is generated at compile time (no reflection).</summary>
+[OptionsValidator]
+internal sealed partial class ChatOptionsValidator : IValidateOptions<ChatOptions>;

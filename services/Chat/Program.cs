@@ -11,7 +11,7 @@ builder.AddServiceDefaults(maxRequestBodyBytes: WebSocketEvent.MaxMessageBytes);
 builder.AddLambdaHosting(LambdaEventSource.WebsocketApi);
 #endif
 
-builder.Services.AddTableServiceOptions<ChatOptions>(ChatOptions.SectionName);
+builder.Services.AddTableServiceOptions<ChatOptions, ChatOptionsValidator>(ChatOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<ConnectionRepository>();
 builder.Services.AddSingleton<Broadcaster>();
 builder.Services.AddSingleton(provider => IConnectionMessenger.For(provider.GetRequiredService<IOptions<ChatOptions>>().Value));

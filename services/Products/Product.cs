@@ -32,7 +32,7 @@ public sealed record ProductDraft(string Name, string? Description, decimal Pric
 /// </summary>
 public sealed record ProductInput(
     string? Name,
-    [property: MaxLength(ProductInput.MaxDescriptionLength)] string? Description,
+    string? Description,
     decimal? Price,
     string? Currency,
     IReadOnlyList<string>? Tags) : IValidatableObject
@@ -61,6 +61,10 @@ public sealed record ProductInput(
         if (Description is not null && !TextRules.IsMultilineText(Description))
         {
             yield return Error("description cannot hold control characters other than line breaks and tabs.", nameof(Description));
+        }
+        else if (Description?.Length > MaxDescriptionLength)
+        {
+            yield return Error($"description can be at most {MaxDescriptionLength} characters.", nameof(Description));
         }
 
         if (Price is not { } price)

@@ -9,7 +9,7 @@ builder.AddServiceDefaults();
 builder.AddLambdaHosting(LambdaEventSource.HttpApi);
 #endif
 
-builder.Services.AddTableServiceOptions<ProductsOptions>(ProductsOptions.SectionName);
+builder.Services.AddTableServiceOptions<ProductsOptions, ProductsOptionsValidator>(ProductsOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<ProductRepository>();
 // Built-in minimal-API validation. Called here, not in the service defaults: its source generator finds
 // the validatable types of the calling assembly.

@@ -9,7 +9,9 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Http;
@@ -120,7 +122,10 @@ public static class ServiceDefaultsExtensions
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(options => options.FormatterName = JsonLogFormatter.FormatterName);
-        builder.Logging.AddConsoleFormatter<JsonLogFormatter, JsonLogFormatterOptions>(options => options.Service = service);
+        // What AddConsoleFormatter<,> does, minus binding the formatter's options from configuration by
+        // reflection (not trim-safe); the one option is set here.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, JsonLogFormatter>());
+        builder.Services.Configure<JsonLogFormatterOptions>(options => options.Service = service);
     }
 }
 

@@ -9,7 +9,7 @@ builder.AddServiceDefaults();
 builder.AddLambdaHosting(LambdaEventSource.RestApi);
 #endif
 
-builder.Services.AddTableServiceOptions<UsersOptions>(UsersOptions.SectionName);
+builder.Services.AddTableServiceOptions<UsersOptions, UsersOptionsValidator>(UsersOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<UserRepository>();
 // Built-in minimal-API validation. Called here, not in the service defaults: its source generator finds
 // the validatable types of the calling assembly.

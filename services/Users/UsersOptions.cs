@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Data;
 
 namespace Samples.Users;
@@ -7,3 +8,7 @@ public sealed class UsersOptions : TableServiceOptions
 {
     public const string SectionName = "Users";
 }
+
+/// <summary>Checks the options' attributes at start-up; the code is generated at compile time (no reflection).</summary>
+[OptionsValidator]
+internal sealed partial class UsersOptionsValidator : IValidateOptions<UsersOptions>;

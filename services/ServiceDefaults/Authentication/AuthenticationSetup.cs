@@ -21,8 +21,8 @@ public static class AuthenticationSetup
     {
         services.AddOptions<CognitoAuthOptions>()
             .BindConfiguration(CognitoAuthOptions.SectionName)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CognitoAuthOptions>, CognitoAuthOptionsValidator>();
 
         services.AddAuthentication(DefaultScheme)
             .AddPolicyScheme(DefaultScheme, "API Gateway identity, else bearer token", options =>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Samples.ServiceDefaults.Authentication;
 
@@ -18,3 +19,7 @@ public sealed class CognitoAuthOptions
     [Required]
     public string Audience { get; set; } = "";
 }
+
+/// <summary>Checks the attributes above at start-up; the code is generated at compile time (no reflection).</summary>
+[OptionsValidator]
+internal sealed partial class CognitoAuthOptionsValidator : IValidateOptions<CognitoAuthOptions>;

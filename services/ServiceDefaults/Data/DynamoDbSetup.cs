@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -58,14 +60,21 @@ public static class DynamoDbSetup
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DynamoDbWarmup>>()));
     }
 
-    /// <summary>Binds and validates the service's options at start-up, and primes DynamoDB with its table.</summary>
-    public static IServiceCollection AddTableServiceOptions<TOptions>(this IServiceCollection services, string sectionName)
+    /// <summary>
+    /// Binds the service's options (<paramref name="bind"/>: <c>(options, section) =&gt; section.Bind(options)</c>,
+    /// written with the concrete type so the configuration binder's source generator sees it), validates them
+    /// at start-up with <typeparamref name="TValidator"/> (an <c>[OptionsValidator]</c>: no reflection over
+    /// DataAnnotations at run time), and primes DynamoDB with the table.
+    /// </summary>
+    public static IServiceCollection AddTableServiceOptions<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions, TValidator>(
+        this IServiceCollection services, string sectionName, Action<TOptions, IConfigurationSection> bind)
         where TOptions : TableServiceOptions
+        where TValidator : class, IValidateOptions<TOptions>, new()
     {
         services.AddOptions<TOptions>()
-            .BindConfiguration(sectionName)
-            .ValidateDataAnnotations()
+            .Configure<IConfiguration>((options, configuration) => bind(options, configuration.GetSection(sectionName)))
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>>(new TValidator());
         return services.AddDynamoDbWarmup(provider => provider.GetRequiredService<IOptions<TOptions>>().Value.TableName);
     }
 }
