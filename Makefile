@@ -14,7 +14,7 @@ RESTRICTED = $(if $(filter 1 true,$(RESTRICTED_FEED)),true,false)
 BUILD_FLAGS = -c $(CONFIGURATION) -p:RestrictedFeed=$(RESTRICTED) --nologo
 LOCALDEV := dotnet tools/LocalDev/bin/$(CONFIGURATION)/net10.0/Samples.LocalDev.dll
 
-.PHONY: help tools build test run demo token bench lint format clean
+.PHONY: help tools build test test-aot publish-aot run demo token bench lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,22 @@ test: tools build ## Run all tests: API, auth and template tests against DynamoD
 	@rm -rf .local/test-results
 	dotnet test Samples.sln $(BUILD_FLAGS) --no-build --logger "trx" --logger "console;verbosity=minimal" --results-directory .local/test-results; \
 	  status=$$?; tools/test-summary.sh .local/test-results; exit $$status
+
+# Native AOT publishes for this machine (the template's NativeAot=true path builds linux-arm64 in SAM's container).
+# The restricted build has no Lambda entry point, so there the authorizer and the hook stay libraries; the full
+# build publishes them too.
+RID := $(shell dotnet --info 2>/dev/null | awk '/^ *RID:/ {print $$2; exit}')
+AOT_DIR := .local/aot
+AOT_PROJECTS = Products Users Chat $(if $(filter true,$(RESTRICTED)),,ChatAuthorizer DeploymentHooks)
+publish-aot: ## Publish every service with Native AOT into .local/aot (trim/AOT warnings are errors)
+	@for project in $(AOT_PROJECTS); do \
+	  echo "Native AOT: $$project"; \
+	  dotnet publish services/$$project -c $(CONFIGURATION) -r $(RID) -p:NativeAot=true -p:RestrictedFeed=$(RESTRICTED) \
+	    --nologo -v quiet -o $(AOT_DIR)/$$project || exit 1; \
+	done
+
+test-aot: tools build publish-aot ## Walk every route (make demo) against the Native AOT executables
+	$(LOCALDEV) demo --configuration $(CONFIGURATION) --native $(AOT_DIR)
 
 run: tools build ## Run the local stack: DynamoDB Local, Cognito emulator and the services (Ctrl-C stops it)
 	$(LOCALDEV) run --configuration $(CONFIGURATION)

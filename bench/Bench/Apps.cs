@@ -4,18 +4,18 @@ using Samples.StandIns;
 
 namespace Samples.Bench;
 
+/// <summary>One cold start: milliseconds to the first 200, and resident memory then.</summary>
+internal sealed record ColdSample(double Ms, double ResidentMb);
+
 /// <summary>Starts published apps as processes and waits for their first 200.</summary>
 internal static class Apps
 {
-    public static Process Start(string dll, int port, Dictionary<string, string> environment)
+    public static Process Start(AppBinary app, int port, Dictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet", [dll])
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = app.StartInfo();
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -45,17 +45,26 @@ internal static class Apps
         return http;
     }
 
-    public static async Task<double> ColdStartAsync(string dll, string path, string? token, Dictionary<string, string> environment)
+    /// <summary>Process start to the first 200 of <paramref name="path"/>, and the process's resident memory right after it.</summary>
+    public static async Task<ColdSample> ColdStartAsync(AppBinary app, string path, string? token, Dictionary<string, string> environment)
     {
         var port = DynamoDbLocal.FreePort();
         using var http = Client(port, token);
         var clock = Stopwatch.StartNew();
-        using var process = Start(dll, port, environment);
+        using var process = Start(app, port, environment);
         await WaitForOkAsync(http, path, TimeSpan.FromSeconds(60));
         var elapsed = clock.Elapsed.TotalMilliseconds;
+        var residentMb = ResidentMegabytes(process.Id);
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
-        return elapsed;
+        return new ColdSample(elapsed, residentMb);
+    }
+
+    /// <summary>VmRSS from /proc: what Lambda's "Max Memory Used" counts for the process.</summary>
+    private static double ResidentMegabytes(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
     }
 
     public static async Task WaitForOkAsync(HttpClient http, string path, TimeSpan timeout)

@@ -3,9 +3,9 @@ using Amazon.DynamoDBv2.Model;
 
 namespace Samples.Bench;
 
-/// <summary>One service under test: its published app, the route measured, and the GetItem that is its floor.</summary>
+/// <summary>One service under test: its two builds, the route measured, and the GetItem that is its floor.</summary>
 internal sealed record BenchedService(
-    string Name, string Route, string Path, string? Token, string Dll, Dictionary<string, string> Environment,
+    string Name, string Route, string Path, string? Token, AppBinary Jit, AppBinary Aot, Dictionary<string, string> Environment,
     GetItemRequest Floor, JsonObject? Seed);
 
 internal static class Jwt

@@ -3,31 +3,48 @@ using Samples.StandIns;
 
 namespace Samples.Bench;
 
-/// <summary>Publishes a project the way `sam build` packages a function: Release, ReadyToRun, framework-dependent.</summary>
+/// <summary>A published app: a ReadyToRun assembly started with `dotnet`, or a Native AOT executable started as is.</summary>
+internal sealed record AppBinary(string Path, bool Native)
+{
+    public ProcessStartInfo StartInfo() => Native
+        ? new ProcessStartInfo(Path) { WorkingDirectory = System.IO.Path.GetDirectoryName(Path)! }
+        : new ProcessStartInfo("dotnet", [Path]) { WorkingDirectory = System.IO.Path.GetDirectoryName(Path)! };
+
+    /// <summary>What the function's package holds: the AOT executable, or every file the managed build publishes.</summary>
+    public long PackageBytes => Native
+        ? new FileInfo(Path).Length
+        : new DirectoryInfo(System.IO.Path.GetDirectoryName(Path)!).EnumerateFiles("*", SearchOption.AllDirectories)
+            .Where(file => file.Extension is not ".pdb" and not ".xml" and not ".dbg").Sum(file => file.Length);
+}
+
+/// <summary>
+/// Publishes a project the way `sam build` packages a function: Release, framework-dependent ReadyToRun for the
+/// managed runtime, or (native) the NativeAot=true build, one self-contained executable named bootstrap.
+/// </summary>
 internal static class Publisher
 {
-    public static async Task<string> PublishAsync(string project, string name, string configuration)
+    public static async Task<AppBinary> PublishAsync(string project, string name, string configuration, bool native = false)
     {
-        var output = Path.Combine(RepositoryLayout.StateDirectory, "bench", name);
+        var output = Path.Combine(RepositoryLayout.StateDirectory, "bench", native ? name + "-aot" : name);
         var feedFile = Path.Combine(RepositoryLayout.StateDirectory, "restricted-feed");
         var restricted = File.Exists(feedFile) && (await File.ReadAllTextAsync(feedFile)).Trim() == "1";
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryLayout.Root, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in new[]
         {
             "publish", project, "-c", configuration, "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
-            "--self-contained", "false", "-p:PublishReadyToRun=true", $"-p:RestrictedFeed={(restricted ? "true" : "false")}",
+            native ? "-p:NativeAot=true" : "--self-contained=false", $"-p:RestrictedFeed={(restricted ? "true" : "false")}",
             "-o", output, "--nologo", "-v", "quiet",
         })
         {
             start.ArgumentList.Add(argument);
         }
 
-        Console.WriteLine($"Publishing {name} (ReadyToRun)...");
+        Console.WriteLine($"Publishing {name} ({(native ? "Native AOT" : "ReadyToRun")})...");
         using var process = Process.Start(start)!;
         var log = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return process.ExitCode == 0
-            ? Path.Combine(output, name + ".dll")
+            ? new AppBinary(Path.Combine(output, native ? "bootstrap" : name + ".dll"), native)
             : throw new InvalidOperationException($"dotnet publish {project} failed:\n{log}");
     }
 }

@@ -1,8 +1,10 @@
+using System.Text.Json.Serialization;
 using Amazon.Lambda.APIGatewayEvents;
 using Amazon.Lambda.Core;
 using Amazon.Lambda.RuntimeSupport;
 using Amazon.Lambda.Serialization.SystemTextJson;
 using Microsoft.Extensions.Logging;
+using Samples.ServiceDefaults;
 using Samples.ServiceDefaults.Authentication;
 
 namespace Samples.Chat;
@@ -26,8 +28,14 @@ public static class ConnectAuthorizerFunction
 
     public static async Task Main()
     {
+        // SnapStart (managed runtime): before the snapshot, run one refusal through the validator, so the snapshot
+        // holds the pool's signing keys and warm token-handling code. The token is refused, and nothing of it is kept.
+        SnapshotRestore.RegisterBeforeSnapshot(async () =>
+            await Authorizer.AuthorizeAsync(new Dictionary<string, string> { ["token"] = LambdaHosting.WarmupToken }.AsReadOnly(), "arn:aws:execute-api:warm-up", CancellationToken.None));
+
+        // Source-generated (de)serialization: the same code runs in the managed runtime and as a Native AOT binary.
         using var bootstrap = LambdaBootstrapBuilder
-            .Create<APIGatewayCustomAuthorizerRequest, APIGatewayCustomAuthorizerResponse>(HandleAsync, new DefaultLambdaJsonSerializer())
+            .Create<APIGatewayCustomAuthorizerRequest, APIGatewayCustomAuthorizerResponse>(HandleAsync, new SourceGeneratorLambdaJsonSerializer<AuthorizerJson>())
             .Build();
         await bootstrap.RunAsync();
     }
@@ -64,3 +72,8 @@ public static class ConnectAuthorizerFunction
         };
     }
 }
+
+/// <summary>The authorizer's event and answer, for the source-generated Lambda serializer.</summary>
+[JsonSerializable(typeof(APIGatewayCustomAuthorizerRequest))]
+[JsonSerializable(typeof(APIGatewayCustomAuthorizerResponse))]
+internal sealed partial class AuthorizerJson : JsonSerializerContext;

@@ -6,7 +6,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults();
 #if LAMBDA_PACKAGES // the full build; a RestrictedFeed build has no Amazon.Lambda.* and runs on Kestrel only
-builder.AddLambdaHosting(LambdaEventSource.HttpApi);
+builder.AddLambdaHosting(LambdaEventSource.HttpApi, readRoute: "/products?limit=1");
 #endif
 
 builder.Services.AddTableServiceOptions<ProductsOptions, ProductsOptionsValidator>(ProductsOptions.SectionName, (options, section) => section.Bind(options));

@@ -1,4 +1,7 @@
+using System.Text.Json.Serialization;
 using Amazon.Lambda.APIGatewayEvents;
+using Amazon.Lambda.Core;
+using Amazon.Lambda.Serialization.SystemTextJson;
 using AWS.Lambda.Powertools.Logging;
 using AWS.Lambda.Powertools.Metrics;
 using AWS.Lambda.Powertools.Tracing;
@@ -18,10 +21,13 @@ public static partial class LambdaHosting
     /// <summary>
     /// Runs the app as a Lambda function behind the given API Gateway flavour, with Powertools logging and
     /// X-Ray tracing. Outside Lambda (AWS_LAMBDA_FUNCTION_NAME unset) it does nothing, so the same app runs on Kestrel.
+    /// Events are (de)serialized by source-generated code (<see cref="GatewayEventsJson"/>): no reflection, so the
+    /// same call works in the managed runtime and in a Native AOT binary. With SnapStart, the pipeline is warmed
+    /// before the snapshot by <see cref="SnapshotWarmupRequests"/> on <paramref name="readRoute"/>.
     /// </summary>
-    public static WebApplicationBuilder AddLambdaHosting(this WebApplicationBuilder builder, LambdaEventSource eventSource)
+    public static WebApplicationBuilder AddLambdaHosting(this WebApplicationBuilder builder, LambdaEventSource eventSource, string readRoute)
     {
-        builder.Services.AddAWSLambdaHosting(eventSource, options =>
+        builder.Services.AddAWSLambdaHosting(eventSource, new SourceGeneratorLambdaJsonSerializer<GatewayEventsJson>(), options =>
             // API Gateway's request id becomes the correlation id of requests that bring none (Http/CorrelationId.cs).
             options.PostMarshallItemsFeature = (items, request, _) => items.Items[GatewayRequestIdItem] = request switch
             {
@@ -34,6 +40,21 @@ public static partial class LambdaHosting
         {
             return builder;
         }
+
+        // SnapStart (managed runtime only): these run only when a snapshot is taken, never on an on-demand init.
+        foreach (var request in SnapshotWarmupRequests(readRoute))
+        {
+            builder.Services.AddAWSLambdaBeforeSnapshotRequest(request);
+        }
+
+        // A restored snapshot is a new execution environment: its first request is the cold start, not the
+        // warm-up's. Credentials are not captured (the SDK reads the container credentials endpoint Lambda sets
+        // after restore), and pooled connections from before the snapshot that fail are retried by the SDK.
+        SnapshotRestore.RegisterAfterRestore(() =>
+        {
+            ColdStart.Rearm();
+            return ValueTask.CompletedTask;
+        });
 
         // Powertools replaces the local JSON console formatter: same snake_case keys, plus the Lambda keys
         // (cold_start, function_name, function_request_id, xray_trace_id) and correlation_id that
@@ -66,3 +87,10 @@ public static partial class LambdaHosting
         };
     }
 }
+
+/// <summary>The API Gateway events the functions receive and answer, for the source-generated Lambda serializer.</summary>
+[JsonSerializable(typeof(APIGatewayProxyRequest))]
+[JsonSerializable(typeof(APIGatewayProxyResponse))]
+[JsonSerializable(typeof(APIGatewayHttpApiV2ProxyRequest))]
+[JsonSerializable(typeof(APIGatewayHttpApiV2ProxyResponse))]
+public sealed partial class GatewayEventsJson : JsonSerializerContext;

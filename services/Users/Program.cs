@@ -6,7 +6,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults();
 #if LAMBDA_PACKAGES // the full build; a RestrictedFeed build has no Amazon.Lambda.* and runs on Kestrel only
-builder.AddLambdaHosting(LambdaEventSource.RestApi);
+builder.AddLambdaHosting(LambdaEventSource.RestApi, readRoute: "/users/me");
 #endif
 
 builder.Services.AddTableServiceOptions<UsersOptions, UsersOptionsValidator>(UsersOptions.SectionName, (options, section) => section.Bind(options));

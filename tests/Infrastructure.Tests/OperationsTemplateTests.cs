@@ -136,6 +136,55 @@ public sealed partial class OperationsTemplateTests
         Assert.Equal(parameters.Contains("MinimumCompressionSize", StringComparison.Ordinal), result["compression"]!.GetValue<bool>());
     }
 
+    public static TheoryData<string, string, bool> ColdStartOptions => new()
+    {
+        { "{}", "dotnet10", false },
+        { """{"EnableSnapStart":"true"}""", "dotnet10", true },
+        { """{"NativeAot":"true"}""", "provided.al2023", false },
+        { """{"NativeAot":"true","EnableSnapStart":"true"}""", "provided.al2023", false }, // SnapStart is for managed runtimes
+    };
+
+    /// <summary>
+    /// NativeAot picks the runtime and handler of every function (the AOT executable is always "bootstrap"),
+    /// SnapStart applies to published versions of the managed build only, and every function stays on arm64.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ColdStartOptions))]
+    public async Task NativeAot_and_SnapStart_choose_runtime_handler_and_snapshots_for_every_function(string parameters, string runtime, bool snapStart)
+    {
+        var (exitCode, output) = await Tools.RunAsync("python3", "-c", TranslateScript, RepositoryLayout.Template, parameters);
+
+        Assert.True(exitCode == 0, output);
+        var functions = JsonNode.Parse(output.Split('\n').Last(line => line.StartsWith('{')))!["functions"]!.AsObject();
+        Assert.Equal(Template.Resources.Count(resource => resource.Type == "AWS::Serverless::Function"), functions.Count);
+        foreach (var (name, function) in functions)
+        {
+            Assert.Equal(runtime, function!["Runtime"]!.GetValue<string>());
+            Assert.Equal("arm64", function["Architectures"]![0]!.GetValue<string>());
+            var handler = function["Handler"]!.GetValue<string>();
+            Assert.Equal(runtime == "dotnet10" ? AssemblyName(Template.Resource(name)) : "bootstrap", handler);
+            Assert.Equal(snapStart ? "PublishedVersions" : null, function["SnapStart"]?["ApplyOn"]?.GetValue<string>());
+        }
+    }
+
+    /// <summary>Every function is built by SAM's .NET workflow (`dotnet lambda package`), whichever runtime it gets.</summary>
+    [Fact]
+    public void Every_function_is_built_with_the_dotnet_build_method()
+    {
+        foreach (var function in Template.Resources.Where(resource => resource.Type == "AWS::Serverless::Function"))
+        {
+            Assert.Equal("dotnet7", Scalar((YamlMappingNode)function.Body["Metadata"], "BuildMethod"));
+        }
+    }
+
+    /// <summary>The managed runtime's handler for an executable assembly is its name: the AssemblyName of the CodeUri's project.</summary>
+    private static string AssemblyName(TemplateResource function)
+    {
+        var directory = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(RepositoryLayout.Template)!, Scalar(function.Properties, "CodeUri")!));
+        var project = System.Xml.Linq.XDocument.Load(Directory.GetFiles(directory, "*.csproj").Single());
+        return project.Descendants("AssemblyName").Single(element => element.Attribute("Condition") is null).Value;
+    }
+
     /// <summary>
     /// Runs the SAM transform with the given parameter values, then evaluates each resource's Condition (Equals,
     /// Not, And, Or, Condition over parameters) as CloudFormation would, and prints what would be created.
@@ -178,7 +227,16 @@ public sealed partial class OperationsTemplateTests
                 configs.append(name["Fn::Sub"][0].replace("${ConfigName}", name["Fn::Sub"][1]["ConfigName"]) if isinstance(name, dict) else name)
         rest = [r for r in out["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"][0]
         compression = rest["Properties"].get("MinimumCompressionSize")
-        print(json.dumps({"resources": created, "deploymentConfigs": configs, "compression": compression is not None and holds(conditions[compression["Fn::If"][0]])}))
+        def chosen(node):
+            if isinstance(node, dict) and "Fn::If" in node:
+                condition, yes, no = node["Fn::If"]
+                return chosen(yes if holds(conditions[condition]) else no)
+            if isinstance(node, dict) and node.get("Ref") == "AWS::NoValue": return None
+            if isinstance(node, dict): return {key: chosen(item) for key, item in node.items()}
+            return node
+        functions = {name: {key: chosen(r["Properties"].get(key)) for key in ["Runtime", "Handler", "SnapStart", "Architectures"]}
+                     for name, r in out["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
+        print(json.dumps({"resources": created, "deploymentConfigs": configs, "compression": compression is not None and holds(conditions[compression["Fn::If"][0]]), "functions": functions}))
         """;
 
     private static YamlMappingNode Alarm(string logicalId)

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
 namespace Samples.LocalDev;
@@ -49,7 +48,21 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         await Step("create with an invalid body", http, HttpMethod.Post, "/products", adminToken,
             new JsonObject { ["name"] = "", ["price"] = -1, ["currency"] = "euro" }, HttpStatusCode.BadRequest, cancellationToken);
 
+        // Hostile bodies: each is a 400/413 problem naming the field, and changes nothing. They also catch a trimmed
+        // or AOT-compiled binary that lost JSON metadata (`make test-aot` runs this demo on Native AOT builds).
+        await Send("create with malformed JSON", http, HttpMethod.Post, "/products", adminToken, """{"name":"Cup",""", HttpStatusCode.BadRequest, cancellationToken);
+        await Send("create with an unknown field", http, HttpMethod.Post, "/products", adminToken,
+            """{"name":"Cup","price":1,"currency":"EUR","isAdmin":true}""", HttpStatusCode.BadRequest, cancellationToken);
+        await Send("create with an over-precise price", http, HttpMethod.Post, "/products", adminToken,
+            """{"name":"Cup","price":1.0000000000000000000000000001,"currency":"EUR"}""", HttpStatusCode.BadRequest, cancellationToken);
+        await Send("create with a name ending in a newline", http, HttpMethod.Post, "/products", adminToken,
+            """{"name":"Cup\n","price":1,"currency":"EUR"}""", HttpStatusCode.BadRequest, cancellationToken);
+        await Send("create with a 100 KB body", http, HttpMethod.Post, "/products", adminToken,
+            $$"""{"name":"Cup","price":1,"currency":"EUR","description":"{{new string('x', 100_000)}}"}""", HttpStatusCode.RequestEntityTooLarge, cancellationToken);
+        await Step("list with a forged page token", http, HttpMethod.Get, "/products?nextToken=eyJpZCI6eyJTIjoieCJ9fQ", null, null, HttpStatusCode.BadRequest, cancellationToken);
+
         var created = await Step("create as admin", http, HttpMethod.Post, "/products", adminToken, body, HttpStatusCode.Created, cancellationToken);
+        Check("the created product reads back as sent", created.StatusCode == HttpStatusCode.Created && await IsProductAsync(created, body, cancellationToken), "name, price, currency, tags, version");
         var location = created.Headers.Location?.ToString() ?? "/products/missing";
         var etag = created.Headers.ETag?.ToString();
         output.WriteLine($"      Location: {location}, ETag: {etag}");
@@ -136,11 +149,34 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         return JsonNode.Parse(json)!["sub"]!.GetValue<string>();
     }
 
-    private async Task<HttpResponseMessage> Step(
+    private static async Task<bool> IsProductAsync(HttpResponseMessage response, JsonObject sent, CancellationToken cancellationToken)
+    {
+        var product = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!.AsObject();
+        return product["name"]?.GetValue<string>() == sent["name"]!.GetValue<string>()
+            && product["price"]?.GetValue<decimal>() == sent["price"]!.GetValue<decimal>()
+            && product["currency"]?.GetValue<string>() == sent["currency"]!.GetValue<string>()
+            && product["tags"]?.ToJsonString() == sent["tags"]!.ToJsonString()
+            && product["version"]?.GetValue<long>() == 1
+            && product["id"]?.GetValue<string>() is { Length: > 0 };
+    }
+
+    private Task<HttpResponseMessage> Step(
         string title, HttpClient http, HttpMethod method, string path, string? token, JsonObject? body,
+        HttpStatusCode expected, CancellationToken cancellationToken, string? ifMatch = null) =>
+        Send(title, http, method, path, token, body?.ToJsonString(), expected, cancellationToken, ifMatch);
+
+    /// <summary>
+    /// Sends one request and checks the status; an error must also be an RFC 7807 problem with that status and
+    /// a correlation id, and a success with a body must be JSON.
+    /// </summary>
+    private async Task<HttpResponseMessage> Send(
+        string title, HttpClient http, HttpMethod method, string path, string? token, string? body,
         HttpStatusCode expected, CancellationToken cancellationToken, string? ifMatch = null)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(method, path)
+        {
+            Content = body is null ? null : new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -153,7 +189,7 @@ public sealed class Demo(LocalStack stack, TextWriter output)
 
         var response = await http.SendAsync(request, cancellationToken);
         await response.Content.LoadIntoBufferAsync(cancellationToken);
-        var ok = response.StatusCode == expected;
+        var ok = response.StatusCode == expected && await HasExpectedBodyAsync(response, cancellationToken);
         failures += ok ? 0 : 1;
         output.WriteLine($"  {(ok ? "ok  " : "FAIL")} {method.Method,-6} {path,-48} {(int)response.StatusCode} {(ok ? "" : $"(expected {(int)expected})")} {title}");
         if (!ok)
@@ -162,5 +198,21 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         }
 
         return response;
+    }
+
+    private static async Task<bool> HasExpectedBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if ((int)response.StatusCode >= 400)
+        {
+            return mediaType == "application/problem+json"
+                && JsonNode.Parse(text) is JsonObject problem
+                && problem["status"]?.GetValue<int>() == (int)response.StatusCode
+                && problem["title"] is not null
+                && problem["correlationId"]?.GetValue<string>() is { Length: > 0 };
+        }
+
+        return text.Length == 0 || (mediaType == "application/json" && JsonNode.Parse(text) is not null);
     }
 }

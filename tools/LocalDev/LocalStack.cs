@@ -57,12 +57,16 @@ public sealed class LocalStack : IAsyncDisposable
 
     public string DynamoDbUrl => dynamoDb!.ServiceUrl;
 
-    public static async Task<LocalStack> StartAsync(string configuration, Action<string> log, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the stack. <paramref name="nativeDirectory"/> null: each service's build output runs with `dotnet`;
+    /// otherwise it is a folder of Native AOT publishes (`make publish-aot`: {folder}/{Project}/bootstrap).
+    /// </summary>
+    public static async Task<LocalStack> StartAsync(string configuration, Action<string> log, CancellationToken cancellationToken, string? nativeDirectory = null)
     {
         var stack = new LocalStack();
         try
         {
-            await stack.StartAllAsync(configuration, log, cancellationToken);
+            await stack.StartAllAsync(configuration, nativeDirectory, log, cancellationToken);
             return stack;
         }
         catch
@@ -72,7 +76,7 @@ public sealed class LocalStack : IAsyncDisposable
         }
     }
 
-    private async Task StartAllAsync(string configuration, Action<string> log, CancellationToken cancellationToken)
+    private async Task StartAllAsync(string configuration, string? nativeDirectory, Action<string> log, CancellationToken cancellationToken)
     {
         var template = SamTemplate.Load();
         foreach (var port in new[] { DynamoDbPort, CognitoLocal.Port, WebSocketGatewayPort }.Concat(Services.Select(s => s.Port)))
@@ -112,8 +116,8 @@ public sealed class LocalStack : IAsyncDisposable
 
         foreach (var service in Services)
         {
-            log($"{service.Name,-20}starting on port {service.Port}");
-            processes.Add(await StartServiceAsync(service, configuration, log, cancellationToken));
+            log($"{service.Name,-20}starting on port {service.Port}{(nativeDirectory is null ? "" : " (Native AOT)")}");
+            processes.Add(await StartServiceAsync(service, configuration, nativeDirectory, log, cancellationToken));
         }
 
         log($"WebSocket gateway   starting on port {WebSocketGatewayPort} (stand-in for the WebSocket API, in front of chat)");
@@ -154,12 +158,15 @@ public sealed class LocalStack : IAsyncDisposable
             cancellationToken);
     }
 
-    private async Task<Process> StartServiceAsync(LocalService service, string configuration, Action<string> log, CancellationToken cancellationToken)
+    private async Task<Process> StartServiceAsync(LocalService service, string configuration, string? nativeDirectory, Action<string> log, CancellationToken cancellationToken)
     {
-        var assembly = Path.Combine(RepositoryLayout.Root, "services", service.Project, "bin", configuration, "net10.0", service.Project + ".dll");
-        if (!File.Exists(assembly))
+        var (program, arguments) = nativeDirectory is null
+            ? ("dotnet", new[] { Path.Combine(RepositoryLayout.Root, "services", service.Project, "bin", configuration, "net10.0", service.Project + ".dll") })
+            : (Path.GetFullPath(Path.Combine(nativeDirectory, service.Project, "bootstrap")), []);
+        var binary = arguments.FirstOrDefault() ?? program;
+        if (!File.Exists(binary))
         {
-            throw new InvalidOperationException($"{assembly} is missing: build first (`make build`).");
+            throw new InvalidOperationException($"{binary} is missing: {(nativeDirectory is null ? "build first (`make build`)" : "publish first (`make publish-aot`)")}.");
         }
 
         var environment = new Dictionary<string, string>(service.Environment)
@@ -171,7 +178,7 @@ public sealed class LocalStack : IAsyncDisposable
             ["Auth__Authority"] = Identity.Issuer,
             ["Auth__Audience"] = Identity.ClientId,
         };
-        var process = ChildProcess.Start("dotnet", [assembly], Path.GetDirectoryName(assembly)!, environment, line => log($"[{service.Name}] {line}"));
+        var process = ChildProcess.Start(program, arguments, Path.GetDirectoryName(binary)!, environment, line => log($"[{service.Name}] {line}"));
 
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var waited = Stopwatch.StartNew();

@@ -2,9 +2,10 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Samples.LocalDev;
 
-// Usage: Samples.LocalDev run|demo|token [--configuration Release] [--user admin|user]
+// Usage: Samples.LocalDev run|demo|token [--configuration Release] [--native .local/aot] [--user admin|user]
 var command = args.FirstOrDefault() ?? "run";
 var configuration = Option("--configuration") ?? "Release";
+var native = Option("--native"); // a folder of Native AOT publishes (make publish-aot)
 
 using var stop = new CancellationTokenSource();
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
@@ -29,7 +30,7 @@ catch (InvalidOperationException exception)
 
 async Task<int> RunAsync()
 {
-    await using var stack = await LocalStack.StartAsync(configuration, console.WriteLine, stop.Token);
+    await using var stack = await LocalStack.StartAsync(configuration, console.WriteLine, stop.Token, native);
     PrintWelcome(stack);
     try
     {
@@ -47,9 +48,9 @@ async Task<int> DemoAsync()
 {
     var quiet = new List<string>();
     int result;
-    await using (var stack = await LocalStack.StartAsync(configuration, line => { lock (quiet) { quiet.Add(line); } }, stop.Token))
+    await using (var stack = await LocalStack.StartAsync(configuration, line => { lock (quiet) { quiet.Add(line); } }, stop.Token, native))
     {
-        console.WriteLine($"Local stack up: DynamoDB Local {stack.DynamoDbUrl}, Cognito {CognitoLocal.Endpoint}/{stack.Identity.UserPoolId}.");
+        console.WriteLine($"Local stack up{(native is null ? "" : " (services: Native AOT executables from " + native + ")")}: DynamoDB Local {stack.DynamoDbUrl}, Cognito {CognitoLocal.Endpoint}/{stack.Identity.UserPoolId}.");
         result = await new Demo(stack, console).RunAsync(stop.Token);
     }
 
@@ -120,7 +121,7 @@ void PrintWelcome(LocalStack stack)
 
 int Usage()
 {
-    Console.Error.WriteLine("usage: Samples.LocalDev run|demo|token [--configuration Release] [--user admin|user]");
+    Console.Error.WriteLine("usage: Samples.LocalDev run|demo|token [--configuration Release] [--native .local/aot] [--user admin|user]");
     return 2;
 }
 

@@ -19,14 +19,12 @@ public sealed class PowertoolsLogKeys(RequestDelegate next)
     public const string FunctionRequestId = "function_request_id";
     public const string XrayTraceId = "xray_trace_id";
 
-    private static int coldStart = 1;
-
     public async Task InvokeAsync(HttpContext context)
     {
         var lambda = context.Items["LambdaContext"] as ILambdaContext;
         var keys = new Dictionary<string, object>
         {
-            [ColdStart] = Interlocked.Exchange(ref coldStart, 0) == 1,
+            [ColdStart] = Samples.ServiceDefaults.ColdStart.Of(context),
             [CorrelationId.LogKey] = CorrelationId.Of(context),
         };
         if (lambda is not null)

@@ -17,7 +17,6 @@ internal sealed class PowertoolsMetricsBridge : IStartupFilter, IDisposable
 {
     private readonly IMetrics metrics;
     private readonly MeterListener listener = new();
-    private int coldStart = 1;
     private bool pending;
 
     public PowertoolsMetricsBridge(IMetrics metrics)
@@ -42,7 +41,7 @@ internal sealed class PowertoolsMetricsBridge : IStartupFilter, IDisposable
     {
         app.Use(async (context, nextMiddleware) =>
         {
-            if (Interlocked.Exchange(ref coldStart, 0) == 1)
+            if (ColdStart.Of(context))
             {
                 metrics.CaptureColdStartMetric(context.Items["LambdaContext"] as ILambdaContext);
             }
