@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using Samples.StandIns;
+
+namespace Samples.Infrastructure.Tests;
+
+/// <summary>
+/// Each service's .http file (Visual Studio, Rider, VS Code REST Client) has a request for every route the
+/// template gives its function, an error request for each status the API documents, and takes its base URL and
+/// tokens from variables, so `make token` output plugs in.
+/// </summary>
+public sealed partial class HttpFileTests
+{
+    private static readonly SamTemplate Template = SamTemplate.Load();
+
+    public static TheoryData<string, string, string, string[]> Services => new()
+    {
+        { "Products", "ProductsFunction", "HttpApi", ["401", "403", "400", "404", "412", "428"] },
+        { "Users", "UsersFunction", "Api", ["401", "403", "400", "404", "412", "428"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public void Every_template_route_has_a_request_and_every_documented_error_has_one_too(string service, string function, string api, string[] errors)
+    {
+        var text = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "services", service, service + ".http"));
+        var requests = Request().Matches(text).Select(match => (Method: match.Groups[1].Value, Path: match.Groups[2].Value)).ToList();
+        var routes = api == "HttpApi" ? Template.HttpApiRoutes(function) : Template.RestApiRoutes(function);
+
+        Assert.NotEmpty(routes);
+        foreach (var route in routes)
+        {
+            // /products/{id} in the template matches /products/{{create.response.body.$.id}} or a literal id.
+            var pattern = new Regex("^" + Regex.Replace(Regex.Escape(route.Path), @"\\\{[^}]+}", "[^/?]+") + @"(\?.*)?$");
+            Assert.True(requests.Any(request => request.Method == route.Method && pattern.IsMatch(request.Path)), $"{service}.http has no {route.Method} {route.Path}");
+        }
+
+        Assert.All(errors, status => Assert.Contains($": {status}", text, StringComparison.Ordinal));
+        Assert.All(requests, request => Assert.DoesNotContain("localhost", request.Path, StringComparison.Ordinal));
+        Assert.Contains("@baseUrl = http://localhost:", text, StringComparison.Ordinal);
+        Assert.Matches(@"Authorization: Bearer \{\{\w+\}\}", text);
+        Assert.DoesNotMatch(@"Bearer ey[A-Za-z0-9_-]{10,}", text); // no real token committed
+    }
+
+    [Fact]
+    public void The_chat_file_connects_with_a_token_and_sends_every_action()
+    {
+        var text = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "services", "Chat", "Chat.http"));
+
+        Assert.Contains("WEBSOCKET {{baseUrl}}/?token={{token}}&room=", text, StringComparison.Ordinal);
+        foreach (var action in new[] { "sendMessage", "joinRoom" })
+        {
+            Assert.Contains($"\"action\": \"{action}\"", text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("token=not-a-token", text, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"^(GET|POST|PUT|DELETE) \{\{baseUrl\}\}(\S*)", RegexOptions.Multiline)]
+    private static partial Regex Request();
+}
