@@ -62,7 +62,7 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         await Step("list with a forged page token", http, HttpMethod.Get, "/products?nextToken=eyJpZCI6eyJTIjoieCJ9fQ", null, null, HttpStatusCode.BadRequest, cancellationToken);
 
         var created = await Step("create as admin", http, HttpMethod.Post, "/products", adminToken, body, HttpStatusCode.Created, cancellationToken);
-        Check("the created product reads back as sent", created.StatusCode == HttpStatusCode.Created && await IsProductAsync(created, body, cancellationToken), "name, price, currency, tags, version");
+        Check("the created product reads back as sent", created.StatusCode == HttpStatusCode.Created && await IsProductAsync(created, body, cancellationToken), "name, price, currency, tags, version", "JSON");
         var location = created.Headers.Location?.ToString() ?? "/products/missing";
         var etag = created.Headers.ETag?.ToString();
         output.WriteLine($"      Location: {location}, ETag: {etag}");
@@ -135,10 +135,10 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         Check("an unknown action gets an error frame", (await ada.ReceiveAsync(wait, cancellationToken))?["code"]?.GetValue<string>() == "unknown_action", "");
     }
 
-    private void Check(string title, bool ok, string detail)
+    private void Check(string title, bool ok, string detail, string kind = "WS")
     {
         failures += ok ? 0 : 1;
-        output.WriteLine($"  {(ok ? "ok  " : "FAIL")} {"WS",-6} {detail,-48} {"",3} {title}");
+        output.WriteLine($"  {(ok ? "ok  " : "FAIL")} {kind,-6} {detail,-48} {"",3} {title}");
     }
 
     /// <summary>The token's sub, read from its payload (the service validates it; the demo only needs the id).</summary>

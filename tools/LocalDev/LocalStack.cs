@@ -20,7 +20,8 @@ public sealed class LocalStack : IAsyncDisposable
 
     public static readonly IReadOnlyList<LocalService> Services =
     [
-        new("products", "Products", 5100, new() { ["Products__TableName"] = "ProductsTable" }),
+        // The browser client's origin (WebClientHost) may call both HTTP APIs, as AllowedOrigins allows in AWS.
+        new("products", "Products", 5100, new() { ["Products__TableName"] = "ProductsTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
         new("users", "Users", 5200, new() { ["Users__TableName"] = "UsersTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
         new("chat", "Chat", 5301, new()
         {
@@ -46,6 +47,7 @@ public sealed class LocalStack : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private DynamoDbLocal? dynamoDb;
     private WebSocketGateway? gateway;
+    private WebClientHost? webClient;
     private readonly ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
     private Task watchdog = Task.CompletedTask;
 
@@ -79,7 +81,7 @@ public sealed class LocalStack : IAsyncDisposable
     private async Task StartAllAsync(string configuration, string? nativeDirectory, Action<string> log, CancellationToken cancellationToken)
     {
         var template = SamTemplate.Load();
-        foreach (var port in new[] { DynamoDbPort, CognitoLocal.Port, WebSocketGatewayPort }.Concat(Services.Select(s => s.Port)))
+        foreach (var port in new[] { DynamoDbPort, CognitoLocal.Port, WebSocketGatewayPort, WebClientHost.Port }.Concat(Services.Select(s => s.Port)))
         {
             ChildProcess.EnsurePortIsFree(port);
         }
@@ -126,6 +128,13 @@ public sealed class LocalStack : IAsyncDisposable
             loggerFactory.CreateLogger<ChatAuthorizer>());
         gateway = await WebSocketGateway.StartAsync(
             WebSocketGatewayPort, new Uri(Services.Single(s => s.Project == "Chat").Url), IntegrationKey, authorizer, loggerFactory, cancellationToken);
+
+        log($"Browser client      starting on port {WebClientHost.Port} (web/)");
+        webClient = await WebClientHost.StartAsync(
+            new WebClientConfig(
+                "us-east-1", CognitoLocal.Endpoint + "/", Identity.ClientId,
+                Services.Single(s => s.Name == "products").Url, Services.Single(s => s.Name == "users").Url, WebSocketGatewayUrl.ToString().TrimEnd('/')),
+            cancellationToken);
     }
 
     /// <summary>
@@ -255,6 +264,11 @@ public sealed class LocalStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (webClient is not null)
+        {
+            await webClient.DisposeAsync();
+        }
+
         if (gateway is not null)
         {
             await gateway.DisposeAsync();

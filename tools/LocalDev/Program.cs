@@ -89,6 +89,7 @@ void PrintWelcome(LocalStack stack)
           Products API       {{products}}/products        (OpenAPI: {{products}}/openapi/v1.json)
           Users API          {{usersApi}}/users           (OpenAPI: {{usersApi}}/openapi/v1.json)
           Chat WebSocket     {{chat}}/?token=<ID token>&room=lobby   (tools/StandIns: the WebSocket API stand-in)
+          Browser client     {{WebClientHost.Url}}       (web/: sign in, products, your profile, chat)
           DynamoDB Local     {{stack.DynamoDbUrl}}
           Cognito emulator   {{CognitoLocal.Endpoint}}    user pool {{stack.Identity.UserPoolId}}, app client {{stack.Identity.ClientId}}
           Users              {{users}}

@@ -1,0 +1,212 @@
+// The browser client: plain ES modules, no framework. It uses exactly the public APIs a deployed stack has:
+// Cognito's InitiateAuth (USER_PASSWORD_AUTH), the Products HTTP API, the Users REST API and the Chat
+// WebSocket API, with the CORS settings the template gives them. config.json says where they are
+// (`make run` serves one for the local stack; README, "The browser client", for a deployed one).
+
+const $ = (selector) => document.querySelector(selector);
+// form.name and form.id are the form's own properties, so fields are looked up by name.
+const field = (form, name) => form.elements.namedItem(name);
+let config;
+let idToken = null;
+let nextProducts = null;
+let socket = null;
+
+function status(text, isError = false) {
+  $('#status').textContent = text;
+  $('#status').className = isError ? 'error' : '';
+}
+
+/** An RFC 7807 problem as one line a person can read: title, detail and each field's messages. */
+async function describe(response) {
+  if (response.status === 412) {
+    return 'Someone else changed this since you loaded it (412). Reload it, then make your change again.';
+  }
+  let problem = {};
+  try { problem = await response.json(); } catch { /* not JSON: the status says enough */ }
+  const fields = Object.entries(problem.errors ?? {}).map(([field, messages]) => `${field}: ${messages.join(' ')}`);
+  return [`${problem.title ?? response.statusText} (${response.status})`, problem.detail, ...fields].filter(Boolean).join(' — ');
+}
+
+async function call(baseUrl, path, { method = 'GET', body, etag } = {}) {
+  const headers = { Authorization: `Bearer ${idToken}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (etag) headers['If-Match'] = etag;
+  return fetch(baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+// ------------------------------------------------------------------------------------------- sign-in
+async function signIn(email, password) {
+  const response = await fetch(config.cognitoEndpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
+    body: JSON.stringify({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: config.clientId, AuthParameters: { USERNAME: email, PASSWORD: password } }),
+  });
+  const answer = await response.json();
+  if (!response.ok || !answer.AuthenticationResult?.IdToken) {
+    throw new Error(answer.message ?? 'Sign-in failed.');
+  }
+  return answer.AuthenticationResult.IdToken;
+}
+
+function claims(token) {
+  const payload = token.split('.')[1].replaceAll('-', '+').replaceAll('_', '/');
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0))));
+}
+
+// ------------------------------------------------------------------------------------------- products
+function productRow(product) {
+  const row = document.createElement('tr');
+  row.dataset.id = product.id;
+  for (const text of [product.name, `${product.price} ${product.currency}`, product.tags.join(', '), product.version]) {
+    const cell = document.createElement('td');
+    cell.textContent = text;
+    row.append(cell);
+  }
+  const edit = document.createElement('button');
+  edit.textContent = 'Edit';
+  edit.addEventListener('click', () => editProduct(product.id));
+  const actions = document.createElement('td');
+  actions.append(edit);
+  row.append(actions);
+  return row;
+}
+
+async function loadProducts(more = false) {
+  const query = `?limit=20${more && nextProducts ? `&nextToken=${encodeURIComponent(nextProducts)}` : ''}`;
+  const response = await fetch(`${config.productsUrl}/products${query}`);
+  if (!response.ok) return status(await describe(response), true);
+  const page = await response.json();
+  if (!more) $('#products').replaceChildren();
+  $('#products').append(...page.items.map(productRow));
+  nextProducts = page.nextToken ?? null;
+  $('#more-products').hidden = !nextProducts;
+}
+
+async function editProduct(id) {
+  const response = await fetch(`${config.productsUrl}/products/${encodeURIComponent(id)}`);
+  if (!response.ok) return status(await describe(response), true);
+  const product = await response.json();
+  const form = $('#product-form');
+  field(form, 'id').value = product.id;
+  field(form, 'etag').value = response.headers.get('ETag') ?? '';
+  field(form, 'name').value = product.name;
+  field(form, 'description').value = product.description ?? '';
+  field(form, 'price').value = product.price;
+  field(form, 'currency').value = product.currency;
+  field(form, 'tags').value = product.tags.join(', ');
+  $('#product-form-title').textContent = `Edit ${product.name} (version ${product.version})`;
+}
+
+function newProduct() {
+  const form = $('#product-form');
+  form.reset();
+  field(form, 'id').value = '';
+  field(form, 'etag').value = '';
+  $('#product-form-title').textContent = 'New product';
+}
+
+async function saveProduct(form) {
+  const body = {
+    name: field(form, 'name').value,
+    description: field(form, 'description').value || undefined,
+    price: Number(field(form, 'price').value),
+    currency: field(form, 'currency').value,
+    tags: field(form, 'tags').value.split(',').map((tag) => tag.trim()).filter(Boolean),
+  };
+  const id = field(form, 'id').value;
+  const response = id
+    ? await call(config.productsUrl, `/products/${encodeURIComponent(id)}`, { method: 'PUT', body, etag: field(form, 'etag').value })
+    : await call(config.productsUrl, '/products', { method: 'POST', body });
+  if (!response.ok) return status(await describe(response), true);
+  const saved = await response.json();
+  status(`Saved ${saved.name} (version ${saved.version}).`);
+  newProduct();
+  await loadProducts();
+}
+
+// ------------------------------------------------------------------------------------------- profile
+async function loadProfile() {
+  const form = $('#profile-form');
+  const response = await call(config.usersUrl, '/users/me');
+  if (response.status === 404) {
+    form.reset();
+    field(form, 'etag').value = '';
+    return;
+  }
+  if (!response.ok) return status(await describe(response), true);
+  const profile = await response.json();
+  field(form, 'etag').value = response.headers.get('ETag') ?? '';
+  field(form, 'displayName').value = profile.displayName;
+  field(form, 'bio').value = profile.bio ?? '';
+  field(form, 'avatarUrl').value = profile.avatarUrl ?? '';
+}
+
+async function saveProfile(form) {
+  const body = { displayName: field(form, 'displayName').value, bio: field(form, 'bio').value || undefined, avatarUrl: field(form, 'avatarUrl').value || undefined };
+  const response = field(form, 'etag').value
+    ? await call(config.usersUrl, '/users/me', { method: 'PUT', body, etag: field(form, 'etag').value })
+    : await call(config.usersUrl, '/users', { method: 'POST', body });
+  if (!response.ok) return status(await describe(response), true);
+  field(form, 'etag').value = response.headers.get('ETag') ?? '';
+  status('Profile saved.');
+}
+
+// ------------------------------------------------------------------------------------------- chat
+function showFrame(text) {
+  const item = document.createElement('li');
+  item.textContent = text;
+  $('#messages').append(item);
+  item.scrollIntoView({ block: 'nearest' });
+}
+
+function join(room) {
+  socket?.close();
+  const url = `${config.chatUrl}/?token=${encodeURIComponent(idToken)}&room=${encodeURIComponent(room)}`;
+  socket = new WebSocket(url);
+  socket.addEventListener('open', () => {
+    $('#say').hidden = false;
+    status(`Joined ${room}.`);
+    showFrame(`— you joined ${room}`);
+  });
+  socket.addEventListener('message', (event) => {
+    const frame = JSON.parse(event.data);
+    if (frame.type === 'message') showFrame(`${frame.from.displayName}: ${frame.text}`);
+    else if (frame.type === 'error') status(`Chat: ${frame.message ?? frame.code}`, true);
+  });
+  socket.addEventListener('close', () => { $('#say').hidden = true; });
+  socket.addEventListener('error', () => status('Chat: the connection was refused or lost.', true));
+}
+
+// ------------------------------------------------------------------------------------------- wiring
+async function start() {
+  config = await (await fetch('config.json')).json();
+  $('#sign-in').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      idToken = await signIn(event.target.email.value, event.target.password.value);
+    } catch (error) {
+      return status(error.message, true);
+    }
+    const who = claims(idToken);
+    const groups = who['cognito:groups'] ?? [];
+    $('#whoami').textContent = `Signed in as ${who.email}${groups.includes('admin') ? ' (admin)' : ''}.`;
+    $('#sign-in-section').hidden = true;
+    $('#signed-in').hidden = false;
+    $('#sign-out').hidden = false;
+    status('');
+    await Promise.all([loadProducts(), loadProfile()]);
+  });
+  $('#sign-out').addEventListener('click', () => location.reload());
+  $('#more-products').addEventListener('click', () => loadProducts(true));
+  $('#product-new').addEventListener('click', newProduct);
+  $('#product-form').addEventListener('submit', (event) => { event.preventDefault(); saveProduct(event.target); });
+  $('#profile-form').addEventListener('submit', (event) => { event.preventDefault(); saveProfile(event.target); });
+  $('#join').addEventListener('submit', (event) => { event.preventDefault(); join(event.target.room.value); });
+  $('#say').addEventListener('submit', (event) => {
+    event.preventDefault();
+    socket?.send(JSON.stringify({ action: 'sendMessage', text: event.target.text.value }));
+    event.target.reset();
+  });
+}
+
+start();
