@@ -14,7 +14,7 @@ RESTRICTED = $(if $(filter 1 true,$(RESTRICTED_FEED)),true,false)
 BUILD_FLAGS = -c $(CONFIGURATION) -p:RestrictedFeed=$(RESTRICTED) --nologo
 LOCALDEV := dotnet tools/LocalDev/bin/$(CONFIGURATION)/net10.0/Samples.LocalDev.dll
 
-.PHONY: help tools build test test-aot publish-aot run demo token bench lint format clean
+.PHONY: help tools build test test-aot test-e2e publish-aot run demo token bench lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ publish-aot: ## Publish every service with Native AOT into .local/aot (trim/AOT 
 test-aot: tools build publish-aot ## Walk every route (make demo) against the Native AOT executables
 	$(LOCALDEV) demo --configuration $(CONFIGURATION) --native $(AOT_DIR)
 
+test-e2e: tools build ## Drive the browser client in headless Chromium against make run's stack (needs Debian's chromium)
+	CONFIGURATION=$(CONFIGURATION) tests/e2e/run.sh
+
 run: tools build ## Run the local stack: DynamoDB Local, Cognito emulator and the services (Ctrl-C stops it)
 	$(LOCALDEV) run --configuration $(CONFIGURATION)
 
@@ -62,9 +65,10 @@ token: ## Print an ID token from the running local stack (AS=admin or AS=user)
 bench: tools build ## Measure latency, throughput and cold start against their floors; writes docs/performance.md
 	dotnet bench/Bench/bin/$(CONFIGURATION)/net10.0/Samples.Bench.dll --configuration $(CONFIGURATION)
 
-lint: build ## cfn-lint the template and check formatting
-	cfn-lint infra/template.yaml
+lint: tools build ## cfn-lint the templates, check formatting, lint the GitHub Actions workflows
+	cfn-lint infra/template.yaml infra/github-deploy-role.yaml
 	RestrictedFeed=$(RESTRICTED) dotnet format Samples.sln --verify-no-changes --no-restore -v quiet
+	node tools/lint-workflows.mjs
 
 format: ## Apply dotnet format
 	RestrictedFeed=$(RESTRICTED) dotnet format Samples.sln
