@@ -14,7 +14,7 @@ RESTRICTED = $(if $(filter 1 true,$(RESTRICTED_FEED)),true,false)
 BUILD_FLAGS = -c $(CONFIGURATION) -p:RestrictedFeed=$(RESTRICTED) --nologo
 LOCALDEV := dotnet tools/LocalDev/bin/$(CONFIGURATION)/net10.0/Samples.LocalDev.dll
 
-.PHONY: help tools build test test-aot test-e2e publish-aot run demo token bench lint format clean
+.PHONY: help tools build test test-aot test-e2e publish-aot run demo token bench lint format template clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -69,6 +69,10 @@ lint: tools build ## cfn-lint the templates, check formatting, lint the GitHub A
 	cfn-lint infra/template.yaml infra/github-deploy-role.yaml
 	RestrictedFeed=$(RESTRICTED) dotnet format Samples.sln --verify-no-changes --no-restore -v quiet
 	node tools/lint-workflows.mjs
+
+template: ## Pack this repository as a dotnet new template (.local/template/*.nupkg)
+	@test -f template/ServerlessSamples.Templates.csproj || { echo "This copy was made with dotnet new; the template package is in the original repository." >&2; exit 1; }
+	dotnet pack template/ServerlessSamples.Templates.csproj -c $(CONFIGURATION) --nologo -v quiet -o .local/template
 
 format: ## Apply dotnet format
 	RestrictedFeed=$(RESTRICTED) dotnet format Samples.sln

@@ -168,7 +168,7 @@ internal sealed record ColdRuns(List<ColdSample> Bare, List<ColdSample> Jit, Lis
 
     public double AotRatio => Median(Aot) / Median(Bare);
 
-    public double Median(List<ColdSample> samples) => Stats.Median(samples.Select(sample => sample.Ms).ToList());
+    public double Median(List<ColdSample> starts) => Stats.Median(starts.Select(start => start.Ms).ToList());
 
-    public double MedianResidentMb(List<ColdSample> samples) => Stats.Median(samples.Select(sample => sample.ResidentMb).ToList());
+    public double MedianResidentMb(List<ColdSample> starts) => Stats.Median(starts.Select(start => start.ResidentMb).ToList());
 }

@@ -188,7 +188,7 @@ internal sealed class Report
 
         - lambda-perf (maxday.github.io/lambda-perf), hello-world functions at 512 MB: the managed `dotnet10`
           runtime about 430 ms init plus first invoke; Native AOT on `provided.al2023` about 65–77 ms.
-        - aws-samples/serverless-dotnet-demo: an ASP.NET Core minimal API with Native AOT about 500 ms p50 cold start,
+        - AWS's serverless-dotnet-demo repository: an ASP.NET Core minimal API with Native AOT about 500 ms p50 cold start,
           against about 330 ms for plain AOT function handlers (no ASP.NET Core).
 
         These are other people's numbers on real Lambda; ours are local ratios. They agree in direction: AOT is
