@@ -12,7 +12,8 @@ fi
 mkdir -p .local/e2e
 dotnet "tools/LocalDev/bin/$configuration/net10.0/Samples.LocalDev.dll" run --configuration "$configuration" > .local/e2e/stack.log 2>&1 &
 stack=$!
-trap 'kill -INT $stack 2>/dev/null; wait $stack 2>/dev/null || true' EXIT
+# SIGTERM: a background job of a non-interactive shell ignores SIGINT.
+trap 'kill -TERM $stack 2>/dev/null; wait $stack 2>/dev/null || true' EXIT
 
 for _ in $(seq 1 240); do
   if curl -sf -o /dev/null http://localhost:3000/config.json; then break; fi
