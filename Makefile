@@ -9,7 +9,7 @@ TOKEN_USER := $(if $(filter command line environment,$(origin AS)),$(AS),admin)
 # RESTRICTED_FEED=1 builds without Amazon.Lambda.*, Powertools and the Management API client (a partial NuGet
 # mirror); 0 forces the full build. Unset: detected by tools/detect-feed.sh the first time a recipe needs it
 # (the `=` and `$(eval)` make it lazy and once-only), so targets that build nothing never restore.
-RESTRICTED_FEED ?= $(eval RESTRICTED_FEED := $$(shell tools/detect-feed.sh))$(RESTRICTED_FEED)
+RESTRICTED_FEED ?= $(eval RESTRICTED_FEED := $$(shell bash tools/detect-feed.sh))$(RESTRICTED_FEED)
 RESTRICTED = $(if $(filter 1 true,$(RESTRICTED_FEED)),true,false)
 BUILD_FLAGS = -c $(CONFIGURATION) -p:RestrictedFeed=$(RESTRICTED) --nologo
 LOCALDEV := dotnet tools/LocalDev/bin/$(CONFIGURATION)/net10.0/Samples.LocalDev.dll
@@ -32,7 +32,7 @@ build: ## Build every project (warnings are errors)
 test: tools build ## Run all tests: API, auth and template tests against DynamoDB Local
 	@rm -rf .local/test-results
 	dotnet test Samples.sln $(BUILD_FLAGS) --no-build --logger "trx" --logger "console;verbosity=minimal" --results-directory .local/test-results; \
-	  status=$$?; tools/test-summary.sh .local/test-results; exit $$status
+	  status=$$?; bash tools/test-summary.sh .local/test-results; exit $$status
 
 # Native AOT publishes for this machine (the template's NativeAot=true path builds linux-arm64 in SAM's container).
 # The restricted build has no Lambda entry point, so there the authorizer and the hook stay libraries; the full
@@ -51,7 +51,7 @@ test-aot: tools build publish-aot ## Walk every route (make demo) against the Na
 	$(LOCALDEV) demo --configuration $(CONFIGURATION) --native $(AOT_DIR)
 
 test-e2e: tools build ## Drive the browser client in headless Chromium against make run's stack (needs Debian's chromium)
-	CONFIGURATION=$(CONFIGURATION) tests/e2e/run.sh
+	CONFIGURATION=$(CONFIGURATION) bash tests/e2e/run.sh
 
 run: tools build ## Run the local stack: DynamoDB Local, Cognito emulator and the services (Ctrl-C stops it)
 	$(LOCALDEV) run --configuration $(CONFIGURATION)
