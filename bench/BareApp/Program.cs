@@ -1,4 +1,38 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+
+// The cold-start floors: the least code that does each job, started the same way as the services.
+// - GET /products/{id}: a minimal API with no I/O (a hello world);
+// - GET /users/me: the same job as the Users route: validate a Cognito bearer token (JwtBearer, keys from the
+//   pool) and read the caller's item with one GetItem. No validation, problem details, logging or options.
 var builder = WebApplication.CreateSlimBuilder(args);
+builder.Services.AddAuthentication().AddJwtBearer(jwt =>
+{
+    jwt.Authority = builder.Configuration["Auth:Authority"];
+    jwt.RequireHttpsMetadata = false;
+    jwt.MapInboundClaims = false;
+    jwt.TokenValidationParameters.ValidAudience = builder.Configuration["Auth:Audience"];
+});
+builder.Services.AddAuthorization();
+builder.Services.AddSingleton<IAmazonDynamoDB>(_ => new AmazonDynamoDBClient(
+    new BasicAWSCredentials("local", "local"),
+    new AmazonDynamoDBConfig { ServiceURL = builder.Configuration["DynamoDB:ServiceUrl"], AuthenticationRegion = "us-east-1" }));
+
 var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapGet("/products/{id}", (string id) => TypedResults.Text($$"""{"id":"{{id}}"}""", "application/json"));
+app.MapGet("/users/me", async (HttpContext context, IAmazonDynamoDB dynamoDb) =>
+{
+    var item = await dynamoDb.GetItemAsync(new GetItemRequest
+    {
+        TableName = builder.Configuration["Users:TableName"],
+        Key = new() { ["userId"] = new AttributeValue { S = context.User.FindFirst("sub")?.Value } },
+        ConsistentRead = true,
+    });
+    return item.Item is { Count: > 0 } found
+        ? Results.Text($$"""{"userId":"{{found["userId"].S}}"}""", "application/json")
+        : Results.NotFound();
+}).RequireAuthorization();
 app.Run();
