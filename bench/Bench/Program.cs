@@ -29,7 +29,10 @@ if (Directory.Exists(cognitoState))
 }
 
 var cognitoProcess = await CognitoLocal.StartAsync(cognitoState, CancellationToken.None);
-AppDomain.CurrentDomain.ProcessExit += (_, _) => { if (!cognitoProcess.HasExited) { cognitoProcess.Kill(entireProcessTree: true); } };
+// Stopped on every way out, a crash included: a leftover emulator would hold its port for the next run.
+void StopCognito() { if (!cognitoProcess.HasExited) { cognitoProcess.Kill(entireProcessTree: true); } }
+AppDomain.CurrentDomain.ProcessExit += (_, _) => StopCognito();
+AppDomain.CurrentDomain.UnhandledException += (_, _) => StopCognito();
 LocalIdentity identity;
 string token;
 using (var cognito = new CognitoLocal(new HttpClient()))
