@@ -8,7 +8,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 // Events carry whole WebSocket messages: up to API Gateway's 128 KB, not the HTTP services' 64 KB.
 builder.AddServiceDefaults(maxRequestBodyBytes: WebSocketEvent.MaxMessageBytes);
 #if LAMBDA_PACKAGES // the full build; a RestrictedFeed build has no Amazon.Lambda.* and runs on Kestrel only
-builder.AddLambdaHosting(LambdaEventSource.WebsocketApi, readRoute: "/health");
+builder.AddLambdaHosting(LambdaEventSource.WebsocketApi);
 #endif
 
 builder.Services.AddTableServiceOptions<ChatOptions, ChatOptionsValidator>(ChatOptions.SectionName, (options, section) => section.Bind(options));

@@ -25,7 +25,7 @@ public static partial class LambdaHosting
     /// same call works in the managed runtime and in a Native AOT binary. With SnapStart, the pipeline is warmed
     /// before the snapshot by <see cref="SnapshotWarmupRequests"/> on <paramref name="readRoute"/>.
     /// </summary>
-    public static WebApplicationBuilder AddLambdaHosting(this WebApplicationBuilder builder, LambdaEventSource eventSource, string readRoute)
+    public static WebApplicationBuilder AddLambdaHosting(this WebApplicationBuilder builder, LambdaEventSource eventSource, string? readRoute = null)
     {
         builder.Services.AddAWSLambdaHosting(eventSource, new SourceGeneratorLambdaJsonSerializer<GatewayEventsJson>(), options =>
             // API Gateway's request id becomes the correlation id of requests that bring none (Http/CorrelationId.cs).

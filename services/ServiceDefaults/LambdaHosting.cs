@@ -24,14 +24,19 @@ public static partial class LambdaHosting
     /// valid (JwtBearer fetches the pool's metadata and signing keys, then refuses it: a 401). Each warm-up runs
     /// more than once, so none may write. Nothing in the answers is kept.
     /// </summary>
-    public static IEnumerable<HttpRequestMessage> SnapshotWarmupRequests(string readRoute)
+    public static IEnumerable<HttpRequestMessage> SnapshotWarmupRequests(string? readRoute = null)
     {
-        if (!readRoute.StartsWith('/') || readRoute.StartsWith("//", StringComparison.Ordinal))
+        if (readRoute is not null && (!readRoute.StartsWith('/') || readRoute.StartsWith("//", StringComparison.Ordinal)))
         {
             throw new ArgumentException("A warm-up route is a path of this app, such as /products?limit=1.", nameof(readRoute));
         }
 
         yield return new HttpRequestMessage(HttpMethod.Get, "/health");
+        if (readRoute is null)
+        {
+            yield break; // a service with no token-checked read route (Chat: its events need a connection)
+        }
+
         var read = new HttpRequestMessage(HttpMethod.Get, readRoute);
         read.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", WarmupToken);
         yield return read;

@@ -54,11 +54,12 @@ public sealed class SnapshotWarmupTests
     }
 
     [Fact]
-    public void The_warm_up_token_is_never_valid_and_routes_must_be_this_apps_paths()
+    public void Warm_ups_are_this_apps_paths_and_health_alone_without_a_read_route()
     {
         Assert.Equal(3, LambdaHosting.WarmupToken.Split('.').Length);
         Assert.Throws<ArgumentException>(() => LambdaHosting.SnapshotWarmupRequests("https://example.com/users").ToList());
         Assert.Throws<ArgumentException>(() => LambdaHosting.SnapshotWarmupRequests("//example.com/users").ToList());
+        Assert.Equal(["/health"], LambdaHosting.SnapshotWarmupRequests().Select(request => request.RequestUri!.OriginalString));
     }
 
     [Fact]
