@@ -27,11 +27,11 @@ tools: node_modules/.installed ## Install the local stand-ins for AWS (DynamoDB 
 	@command -v java >/dev/null || { echo "Java 17+ is needed for DynamoDB Local (java not on PATH)." >&2; exit 1; }
 
 build: ## Build every project (warnings are errors)
-	dotnet build Samples.sln $(BUILD_FLAGS)
+	dotnet build Samples.slnx $(BUILD_FLAGS)
 
 test: tools build ## Run all tests: API, auth and template tests against DynamoDB Local
 	@rm -rf .local/test-results
-	dotnet test Samples.sln $(BUILD_FLAGS) --no-build --logger "trx" --logger "console;verbosity=minimal" --results-directory .local/test-results; \
+	dotnet test Samples.slnx $(BUILD_FLAGS) --no-build --logger "trx" --logger "console;verbosity=minimal" --results-directory .local/test-results; \
 	  status=$$?; bash tools/test-summary.sh .local/test-results; exit $$status
 
 # Native AOT publishes for this machine (the template's NativeAot=true path builds linux-arm64 in SAM's container).
@@ -39,7 +39,15 @@ test: tools build ## Run all tests: API, auth and template tests against DynamoD
 # build publishes them too.
 RID := $(shell dotnet --info 2>/dev/null | awk '/^ *RID:/ {print $$2; exit}')
 AOT_DIR := .local/aot
+#if (IncludeUsers && IncludeChat)
 AOT_PROJECTS = Products Users Chat $(if $(filter true,$(RESTRICTED)),,ChatAuthorizer DeploymentHooks)
+#elseif (IncludeUsers)
+AOT_PROJECTS = Products Users $(if $(filter true,$(RESTRICTED)),,DeploymentHooks)
+#elseif (IncludeChat)
+AOT_PROJECTS = Products Chat $(if $(filter true,$(RESTRICTED)),,ChatAuthorizer DeploymentHooks)
+#else
+AOT_PROJECTS = Products $(if $(filter true,$(RESTRICTED)),,DeploymentHooks)
+#endif
 publish-aot: ## Publish every service with Native AOT into .local/aot (trim/AOT warnings are errors)
 	@for project in $(AOT_PROJECTS); do \
 	  echo "Native AOT: $$project"; \
@@ -67,7 +75,7 @@ bench: tools build ## Measure latency, throughput and cold start against their f
 
 lint: tools build ## cfn-lint the templates, check formatting, lint the GitHub Actions workflows
 	cfn-lint infra/template.yaml infra/github-deploy-role.yaml
-	RestrictedFeed=$(RESTRICTED) dotnet format Samples.sln --verify-no-changes --no-restore -v quiet
+	RestrictedFeed=$(RESTRICTED) dotnet format Samples.slnx --verify-no-changes --no-restore -v quiet
 	node tools/lint-workflows.mjs
 
 template: ## Pack this repository as a dotnet new template (.local/template/*.nupkg)
@@ -75,8 +83,8 @@ template: ## Pack this repository as a dotnet new template (.local/template/*.nu
 	dotnet pack template/ServerlessSamples.Templates.csproj -c $(CONFIGURATION) --nologo -v quiet -o .local/template
 
 format: ## Apply dotnet format
-	RestrictedFeed=$(RESTRICTED) dotnet format Samples.sln
+	RestrictedFeed=$(RESTRICTED) dotnet format Samples.slnx
 
 clean: ## Remove build outputs and local state
-	dotnet clean Samples.sln -c $(CONFIGURATION) --nologo -v quiet
+	dotnet clean Samples.slnx -c $(CONFIGURATION) --nologo -v quiet
 	rm -rf .local

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 cache=.local/restricted-feed
 if [[ ! -s $cache ]]; then
   mkdir -p .local
-  if dotnet restore Samples.sln -p:RestrictedFeed=false > .local/feed-probe.log 2>&1; then
+  if dotnet restore Samples.slnx -p:RestrictedFeed=false > .local/feed-probe.log 2>&1; then
     echo 0 > "$cache"
   elif grep -qE "NU110[12].*(Amazon\.Lambda|AWS\.Lambda\.Powertools|AWSSDK\.ApiGatewayManagementApi|AWSSDK\.Lambda|AWSSDK\.CodeDeploy)" .local/feed-probe.log; then
     echo 1 > "$cache"

@@ -180,6 +180,9 @@ function join(room) {
 // ------------------------------------------------------------------------------------------- wiring
 async function start() {
   config = await (await fetch('config.json')).json();
+  // A stack without Users or Chat (dotnet new --IncludeUsers false, --IncludeChat false) has no URL for it.
+  $('#profile-section').hidden = !config.usersUrl;
+  $('#chat-section').hidden = !config.chatUrl;
   $('#sign-in').addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
@@ -194,7 +197,7 @@ async function start() {
     $('#signed-in').hidden = false;
     $('#sign-out').hidden = false;
     status('');
-    await Promise.all([loadProducts(), loadProfile()]);
+    await Promise.all([loadProducts(), config.usersUrl ? loadProfile() : null]);
   });
   $('#sign-out').addEventListener('click', () => location.reload());
   $('#more-products').addEventListener('click', () => loadProducts(true));

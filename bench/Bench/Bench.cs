@@ -1,14 +1,10 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
-using Microsoft.Extensions.Logging.Abstractions;
-using Samples.Chat;
-using Samples.ServiceDefaults.Authentication;
 using Samples.StandIns;
 
 namespace Samples.Bench;
 
-/// <summary>The measurements: warm latency and cold start of a service against their floors, and chat broadcasts.</summary>
-internal static class Bench
+/// <summary>The measurements: warm latency and cold start of a service against their floors (chat broadcasts: Bench.Broadcast.cs).</summary>
+internal static partial class Bench
 {
     public const int RequestsPerRun = 2000;
     public const int Rounds = 3;
@@ -65,17 +61,17 @@ internal static class Bench
 
     /// <summary>
     /// The floors and both builds, started in turn (so a busy moment hits all alike): the bare app's hello world, the
-    /// bare app doing the same job (an authenticated GetItem, GET /users/me), then the service's ReadyToRun and
+    /// bare app doing the same job (an authenticated GetItem, GET /me), then the service's ReadyToRun and
     /// AOT builds on its route, each request carrying the same valid token.
     /// </summary>
     public static async Task<ColdRuns> ColdAsync(BenchedService service, AppBinary bare, string token, Dictionary<string, string> environment)
     {
         var runs = new ColdRuns([], [], [], []);
-        var bareEnvironment = new Dictionary<string, string>(environment) { ["Users__TableName"] = "BenchUsers" };
+        var bareEnvironment = new Dictionary<string, string>(environment) { ["Floor__TableName"] = "BenchFloor" };
         for (var i = 0; i < ColdStarts; i++)
         {
             runs.Hello.Add(await Apps.ColdStartAsync(bare, "/products/x", null, environment));
-            runs.Bare.Add(await Apps.ColdStartAsync(bare, "/users/me", token, bareEnvironment));
+            runs.Bare.Add(await Apps.ColdStartAsync(bare, "/me", token, bareEnvironment));
             runs.Jit.Add(await Apps.ColdStartAsync(service.Jit, service.Path, token, environment));
             runs.Aot.Add(await Apps.ColdStartAsync(service.Aot, service.Path, token, environment));
         }
@@ -83,74 +79,6 @@ internal static class Bench
         Console.WriteLine($"  {service.Name}: bare hello {runs.Median(runs.Hello):F0} ms, bare authenticated read {runs.Median(runs.Bare):F0} ms, "
             + $"ReadyToRun {runs.Median(runs.Jit):F0} ms ({runs.JitRatio:F2}x), Native AOT {runs.Median(runs.Aot):F0} ms ({runs.AotRatio:F2}x)");
         return runs;
-    }
-
-    /// <summary>
-    /// Send to last receipt: one client sends, every client of the room (the sender too) must receive it. The
-    /// clients connect to the WebSocket API stand-in, which calls the published Chat app, as under `make run`.
-    /// </summary>
-    public static async Task<double[]> BroadcastAsync(
-        AppBinary chatDll, Dictionary<string, string> environment, LocalIdentity identity, string token, int clients, int broadcasts)
-    {
-        var port = DynamoDbLocal.FreePort();
-        var key = WebSocketGateway.NewIntegrationKey();
-        var authorizer = new ChatAuthorizer(
-            CognitoTokenValidator.Create(new CognitoAuthOptions { Authority = identity.Issuer, Audience = identity.ClientId }),
-            NullLogger<ChatAuthorizer>.Instance);
-        await using var webSocketApi = await WebSocketGateway.StartAsync(
-            0, new Uri($"http://127.0.0.1:{port}/"), key, authorizer, NullLoggerFactory.Instance, CancellationToken.None);
-        using var app = Apps.Start(chatDll, port, new Dictionary<string, string>(environment)
-        {
-            ["Chat__ConnectionsEndpoint"] = webSocketApi.Url.ToString(),
-            ["Chat__IntegrationKey"] = key,
-        });
-        using (var http = Apps.Client(port, null))
-        {
-            await Apps.WaitForOkAsync(http, "/health", TimeSpan.FromSeconds(60));
-        }
-
-        var gateway = webSocketApi.WebSocketUrl;
-        var room = "bench-" + clients;
-        var sockets = new List<ChatSocketClient>();
-        try
-        {
-            for (var i = 0; i < clients; i++)
-            {
-                sockets.Add(await ChatSocketClient.ConnectAsync(gateway, token, room, CancellationToken.None));
-            }
-
-            var latencies = new List<double>();
-            for (var round = -2; round < broadcasts; round++) // two warm-up rounds
-            {
-                var text = $"broadcast {round}";
-                var clock = Stopwatch.StartNew();
-                await sockets[0].SendMessageAsync(text, CancellationToken.None);
-                var received = await Task.WhenAll(sockets.Select(socket => socket.ReceiveAsync(TimeSpan.FromSeconds(30), CancellationToken.None)));
-                var elapsed = clock.Elapsed.TotalMilliseconds;
-                if (received.Any(frame => frame?["text"]?.GetValue<string>() != text))
-                {
-                    throw new InvalidOperationException($"A client missed broadcast {round}.");
-                }
-
-                if (round >= 0)
-                {
-                    latencies.Add(elapsed);
-                }
-            }
-
-            var sorted = latencies.Order().ToArray();
-            Console.WriteLine($"  {clients} clients: p50 {Stats.Median(latencies):F1} ms, p99 {sorted[(int)Math.Ceiling(0.99 * sorted.Length) - 1]:F1} ms");
-            return sorted;
-        }
-        finally
-        {
-            foreach (var socket in sockets)
-            {
-                await socket.DisposeAsync();
-            }
-
-            app.Kill(entireProcessTree: true);
-        }
     }
 
     /// <summary>Context, not a target: one HTTP round trip to a minimal API that does no I/O.</summary>

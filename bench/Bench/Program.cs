@@ -1,5 +1,7 @@
 using System.Globalization;
+//#if (IncludeUsers)
 using System.Text.Json.Nodes;
+//#endif
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using Samples.Bench;
@@ -18,10 +20,15 @@ await using var dynamoDbLocal = await DynamoDbLocal.StartAsync();
 using var dynamoDb = DynamoDbLocal.Client(dynamoDbLocal.ServiceUrl);
 var template = SamTemplate.Load();
 await TableProvisioner.CreateAsync(dynamoDb, template, "ProductsTable", "BenchProducts");
+await TableProvisioner.CreateAsync(dynamoDb, template, "ProductsTable", "BenchFloor"); // the bare app's read
+//#if (IncludeUsers)
 await TableProvisioner.CreateAsync(dynamoDb, template, "UsersTable", "BenchUsers");
+//#endif
+//#if (IncludeChat)
 await TableProvisioner.CreateAsync(dynamoDb, template, "ConnectionsTable", "BenchConnections");
+//#endif
 
-// A real Cognito (emulated) token for the Users routes: the app validates it on every request.
+// A real Cognito (emulated) token: the apps validate it on every request that carries it.
 var cognitoState = Path.Combine(RepositoryLayout.StateDirectory, "bench", "cognito");
 if (Directory.Exists(cognitoState))
 {
@@ -49,7 +56,9 @@ await repository.CreateAsync(product, CancellationToken.None);
 // Published the way `sam build` packages a function: ReadyToRun (managed runtime) and NativeAot=true.
 var bareDll = await Publisher.PublishAsync(Path.Combine("bench", "BareApp", "BareApp.csproj"), "BareApp", configuration);
 var productsProject = Path.Combine("services", "Products", "Products.csproj");
+//#if (IncludeUsers)
 var usersProject = Path.Combine("services", "Users", "Users.csproj");
+//#endif
 var services = new[]
 {
     new BenchedService(
@@ -59,6 +68,7 @@ var services = new[]
         new() { ["Products__TableName"] = "BenchProducts" },
         new GetItemRequest { TableName = "BenchProducts", Key = new() { ["id"] = new AttributeValue { S = product.Id } }, ConsistentRead = true },
         Seed: null),
+    //#if (IncludeUsers)
     new BenchedService(
         "Users", "GET /users/me", "/users/me", token,
         await Publisher.PublishAsync(usersProject, "Users", configuration),
@@ -66,6 +76,7 @@ var services = new[]
         new() { ["Users__TableName"] = "BenchUsers" },
         new GetItemRequest { TableName = "BenchUsers", Key = new() { ["userId"] = new AttributeValue { S = Jwt.Subject(token) } }, ConsistentRead = true },
         Seed: new JsonObject { ["displayName"] = "Bench", ["bio"] = "Measures things." }),
+    //#endif
 };
 
 var common = new Dictionary<string, string>
@@ -90,6 +101,7 @@ foreach (var service in services)
 
 report.HttpFloor = await Bench.HttpFloorAsync(bareDll, common);
 
+//#if (IncludeChat)
 var chatDll = await Publisher.PublishAsync(Path.Combine("services", "Chat", "Chat.csproj"), "Chat", configuration);
 var chatEnvironment = new Dictionary<string, string>(common) { ["Chat__TableName"] = "BenchConnections" };
 foreach (var (clients, broadcasts) in new[] { (100, 40), (500, 20) })
@@ -97,6 +109,8 @@ foreach (var (clients, broadcasts) in new[] { (100, 40), (500, 20) })
     Console.WriteLine($"Chat: broadcast to {clients} clients in one room, {broadcasts} times.");
     report.Broadcasts[clients] = await Bench.BroadcastAsync(chatDll, chatEnvironment, identity, token, clients, broadcasts);
 }
+
+//#endif
 var path = Path.Combine(RepositoryLayout.Root, "docs", "performance.md");
 await File.WriteAllTextAsync(path, report.ToMarkdown());
 Console.WriteLine($"Wrote {Path.GetRelativePath(RepositoryLayout.Root, path)}.");

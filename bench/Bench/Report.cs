@@ -125,7 +125,7 @@ internal sealed class Report
         text.AppendLine("Native AOT) and polled every 2 ms. Every request carries the same valid Cognito ID token, so each first 200");
         text.AppendLine("includes fetching the pool's signing keys, validating the token, creating the DynamoDB client and its first call.");
         text.AppendLine("The floor is the **bare app** (bench/BareApp): a minimal API that does only that job, JwtBearer and one `GetItem`");
-        text.AppendLine("on `GET /users/me`, ReadyToRun. Its hello-world route (no token, no I/O) is shown for context. Memory is the");
+        text.AppendLine("on `GET /me`, ReadyToRun. Its hello-world route (no token, no I/O) is shown for context. Memory is the");
         text.AppendLine("resident set (VmRSS) right after the first 200: what Lambda reports as Max Memory Used.");
         text.AppendLine();
         text.AppendLine("| route | bare hello | bare read | ReadyToRun | Native AOT | ReadyToRun / bare read (≤ 1.5) | AOT / bare read (≤ 0.5) | memory bare read / ReadyToRun / AOT | package ReadyToRun / AOT |");

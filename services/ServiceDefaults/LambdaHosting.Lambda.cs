@@ -15,7 +15,7 @@ using Samples.ServiceDefaults.Observability;
 namespace Samples.ServiceDefaults;
 
 // Only in the full build (RestrictedFeed=false): it needs Amazon.Lambda.AspNetCoreServer.Hosting and
-// AWS.Lambda.Powertools.*, which partial NuGet mirrors lack. Each Program.cs calls it in `#if LAMBDA_PACKAGES`.
+// AWS.Lambda.Powertools.*, which partial NuGet mirrors lack. Each Program.cs calls it only when LAMBDA_PACKAGES is defined.
 public static partial class LambdaHosting
 {
     /// <summary>

@@ -15,7 +15,9 @@ public sealed partial class HttpFileTests
     public static TheoryData<string, string, string, string[]> Services => new()
     {
         { "Products", "ProductsFunction", "HttpApi", ["401", "403", "400", "404", "412", "428"] },
+        //#if (IncludeUsers)
         { "Users", "UsersFunction", "Api", ["401", "403", "400", "404", "412", "428"] },
+        //#endif
     };
 
     [Theory]
@@ -41,6 +43,7 @@ public sealed partial class HttpFileTests
         Assert.DoesNotMatch(@"Bearer ey[A-Za-z0-9_-]{10,}", text); // no real token committed
     }
 
+    //#if (IncludeChat)
     [Fact]
     public void The_chat_file_connects_with_a_token_and_sends_every_action()
     {
@@ -54,6 +57,7 @@ public sealed partial class HttpFileTests
 
         Assert.Contains("token=not-a-token", text, StringComparison.Ordinal);
     }
+    //#endif
 
     [GeneratedRegex(@"^(GET|POST|PUT|DELETE) \{\{baseUrl\}\}(\S*)", RegexOptions.Multiline)]
     private static partial Regex Request();

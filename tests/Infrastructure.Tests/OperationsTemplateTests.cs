@@ -14,7 +14,27 @@ public sealed partial class OperationsTemplateTests
 {
     private static readonly SamTemplate Template = SamTemplate.Load();
 
-    private static readonly string[] Functions = ["ProductsFunction", "UsersFunction", "ChatFunction", "ChatAuthorizerFunction"];
+    private static readonly string[] Functions =
+    [
+        "ProductsFunction",
+        //#if (IncludeUsers)
+        "UsersFunction",
+        //#endif
+        //#if (IncludeChat)
+        "ChatFunction", "ChatAuthorizerFunction",
+        //#endif
+    ];
+
+    private static readonly string[] Apis =
+    [
+        "ProductsApi",
+        //#if (IncludeUsers)
+        "UsersApi",
+        //#endif
+        //#if (IncludeChat)
+        "ChatApi",
+        //#endif
+    ];
 
     [Fact]
     public void Every_function_has_errors_throttles_and_duration_alarms_on_its_live_alias()
@@ -68,8 +88,13 @@ public sealed partial class OperationsTemplateTests
     {
         string[] expected =
         [
-            "ProductsApi5xxAlarm", "ProductsApiLatencyAlarm", "UsersApi5xxAlarm", "UsersApiLatencyAlarm",
+            "ProductsApi5xxAlarm", "ProductsApiLatencyAlarm",
+            //#if (IncludeUsers)
+            "UsersApi5xxAlarm", "UsersApiLatencyAlarm",
+            //#endif
+            //#if (IncludeChat)
             "ChatApiIntegrationErrorsAlarm", "ChatApiExecutionErrorsAlarm",
+            //#endif
             .. Template.Tables.SelectMany(table => new[] { $"{table.LogicalId}ReadThrottlesAlarm", $"{table.LogicalId}WriteThrottlesAlarm", $"{table.LogicalId}SystemErrorsAlarm" }),
         ];
         foreach (var logicalId in expected)
@@ -87,14 +112,18 @@ public sealed partial class OperationsTemplateTests
     [Fact]
     public void The_dashboard_names_only_resources_and_parameters_that_exist()
     {
-        var body = Flatten(Template.Resource("OperationsDashboard").Properties["DashboardBody"]).Single();
-        var json = JsonNode.Parse(body["Sub:".Length..].Replace("${", "{", StringComparison.Ordinal))!; // valid JSON once placeholders are plain
+        // !Join ["", [pieces]]: one piece per service's metrics, so `dotnet new` can leave a service out.
+        var join = (YamlSequenceNode)Template.Resource("OperationsDashboard").Properties["DashboardBody"];
+        Assert.Equal("!Join", join.Tag.Value);
+        Assert.Equal("", ((YamlScalarNode)join[0]).Value);
+        var body = string.Concat(Flatten(join[1]).Select(piece => piece.StartsWith("Sub:", StringComparison.Ordinal) ? piece["Sub:".Length..] : piece));
+        var json = JsonNode.Parse(body.Replace("${", "{", StringComparison.Ordinal))!; // valid JSON once placeholders are plain
         Assert.NotEmpty(json["widgets"]!.AsArray());
 
         var known = Template.Resources.Select(resource => resource.LogicalId).Concat(Parameters()).ToHashSet(StringComparer.Ordinal);
         var referenced = Placeholder().Matches(body).Select(match => match.Groups[1].Value.Split('.')[0]).Where(name => !name.StartsWith("AWS::", StringComparison.Ordinal)).ToHashSet();
         Assert.Empty(referenced.Except(known));
-        foreach (var watched in Functions.Concat(["ProductsApi", "UsersApi", "ChatApi", "MetricsNamespace"]).Concat(Template.Tables.Select(table => table.LogicalId)))
+        foreach (var watched in Functions.Concat(Apis).Append("MetricsNamespace").Concat(Template.Tables.Select(table => table.LogicalId)))
         {
             Assert.Contains(watched, referenced);
         }
@@ -102,17 +131,58 @@ public sealed partial class OperationsTemplateTests
 
     public static TheoryData<string, string[], string[], string> Options => new()
     {
-        { "{}", [], ["AlarmEmailSubscription", "ProductsApiDomain", "UsersApiDomain", "ChatApiDomain", "ProductsApiDnsRecord", "UsersApiWebAcl", "UsersApiWebAclAssociation"], "Canary10Percent5Minutes" },
         {
-            """{"AlarmEmail":"ops@example.com","DomainName":"example.com","CertificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/abc","HostedZoneId":"Z0123456789","EnableWaf":"true","MinimumCompressionSize":"1024","DeploymentType":"Linear10PercentEvery1Minute"}""",
-            ["AlarmEmailSubscription", "ProductsApiDomain", "UsersApiDomain", "ChatApiDomain", "ProductsApiDomainMapping", "ChatApiDnsRecord", "UsersApiWebAcl", "UsersApiWebAclAssociation"],
+            "{}",
+            [],
+            [
+                "AlarmEmailSubscription", "ProductsApiDomain", "ProductsApiDnsRecord",
+                //#if (IncludeUsers)
+                "UsersApiDomain", "UsersApiWebAcl", "UsersApiWebAclAssociation",
+                //#endif
+                //#if (IncludeChat)
+                "ChatApiDomain",
+                //#endif
+            ],
+            "Canary10Percent5Minutes"
+        },
+        {
+            """{"AlarmEmail":"ops@example.com","DomainName":"example.com","CertificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/abc","HostedZoneId":"Z0123456789","DeploymentType":"Linear10PercentEvery1Minute"}"""
+            //#if (IncludeUsers)
+                .Replace("}", ""","EnableWaf":"true","MinimumCompressionSize":"1024"}""", StringComparison.Ordinal)
+            //#endif
+            ,
+            [
+                "AlarmEmailSubscription", "ProductsApiDomain", "ProductsApiDomainMapping", "ProductsApiDnsRecord",
+                //#if (IncludeUsers)
+                "UsersApiDomain", "UsersApiDnsRecord", "UsersApiWebAcl", "UsersApiWebAclAssociation",
+                //#endif
+                //#if (IncludeChat)
+                "ChatApiDomain", "ChatApiDnsRecord",
+                //#endif
+            ],
             [],
             "Linear10PercentEvery1Minute"
         },
         {
             """{"DomainName":"example.com","CertificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/abc","DeploymentType":"AllAtOnce"}""",
-            ["ProductsApiDomain", "UsersApiDomainMapping", "ChatApiDomain"],
-            ["ProductsApiDnsRecord", "UsersApiDnsRecord", "ChatApiDnsRecord", "UsersApiWebAcl", "AlarmEmailSubscription"],
+            [
+                "ProductsApiDomain", "ProductsApiDomainMapping",
+                //#if (IncludeUsers)
+                "UsersApiDomainMapping",
+                //#endif
+                //#if (IncludeChat)
+                "ChatApiDomain",
+                //#endif
+            ],
+            [
+                "ProductsApiDnsRecord", "AlarmEmailSubscription",
+                //#if (IncludeUsers)
+                "UsersApiDnsRecord", "UsersApiWebAcl",
+                //#endif
+                //#if (IncludeChat)
+                "ChatApiDnsRecord",
+                //#endif
+            ],
             "AllAtOnce"
         },
     };
@@ -133,7 +203,7 @@ public sealed partial class OperationsTemplateTests
         var configs = result["deploymentConfigs"]!.AsArray().Select(node => node!.GetValue<string>()).ToList();
         Assert.Equal(Functions.Length, configs.Count);
         Assert.All(configs, config => Assert.Equal("CodeDeployDefault.Lambda" + deploymentType, config));
-        Assert.Equal(parameters.Contains("MinimumCompressionSize", StringComparison.Ordinal), result["compression"]!.GetValue<bool>());
+        Assert.Equal(parameters.Contains("MinimumCompressionSize", StringComparison.Ordinal), result["compression"]!.GetValue<bool>()); // Users' REST API only
     }
 
     public static TheoryData<string, string, bool> ColdStartOptions => new()
@@ -225,8 +295,8 @@ public sealed partial class OperationsTemplateTests
             if r["Type"] == "AWS::CodeDeploy::DeploymentGroup":
                 name = r["Properties"]["DeploymentConfigName"]
                 configs.append(name["Fn::Sub"][0].replace("${ConfigName}", name["Fn::Sub"][1]["ConfigName"]) if isinstance(name, dict) else name)
-        rest = [r for r in out["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"][0]
-        compression = rest["Properties"].get("MinimumCompressionSize")
+        rests = [r for r in out["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+        compression = rests[0]["Properties"].get("MinimumCompressionSize") if rests else None
         def chosen(node):
             if isinstance(node, dict) and "Fn::If" in node:
                 condition, yes, no = node["Fn::If"]

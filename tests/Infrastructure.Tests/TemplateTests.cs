@@ -32,19 +32,29 @@ public sealed class TemplateTests
     }
 
     /// <summary>Tables whose items are users' data; the Chat connections table is ephemeral (TTL).</summary>
-    private static readonly string[] DurableTables = ["ProductsTable", "UsersTable"];
+    private static readonly string[] DurableTables =
+    [
+        "ProductsTable",
+        //#if (IncludeUsers)
+        "UsersTable",
+        //#endif
+    ];
 
     /// <summary>Which table each function owns; the Chat authorizer owns none.</summary>
     private static readonly Dictionary<string, string?> OwnedTables = new()
     {
         ["ProductsFunction"] = "ProductsTable",
+        ["ProductsFunctionPreTrafficHook"] = null,
+        //#if (IncludeUsers)
         ["UsersFunction"] = "UsersTable",
+        ["UsersFunctionPreTrafficHook"] = null,
+        //#endif
+        //#if (IncludeChat)
         ["ChatFunction"] = "ConnectionsTable",
         ["ChatAuthorizerFunction"] = null,
-        ["ProductsFunctionPreTrafficHook"] = null,
-        ["UsersFunctionPreTrafficHook"] = null,
         ["ChatFunctionPreTrafficHook"] = null,
         ["ChatAuthorizerFunctionPreTrafficHook"] = null,
+        //#endif
     };
 
     [Fact]
@@ -89,6 +99,7 @@ public sealed class TemplateTests
         });
     }
 
+    //#if (IncludeChat)
     [Fact]
     public void Only_the_chat_function_may_manage_connections_and_only_on_its_own_api()
     {
@@ -101,6 +112,7 @@ public sealed class TemplateTests
         Assert.All(Template.Resources.Where(r => r.Type == "AWS::Serverless::Function" && r.LogicalId != "ChatFunction"), function =>
             Assert.DoesNotContain(function.Body.AllNodes.OfType<YamlScalarNode>(), node => node.Value == "execute-api:ManageConnections"));
     }
+    //#endif
 
     [Fact]
     public void Functions_run_on_arm64_with_tracing_and_an_alias()

@@ -22,8 +22,12 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         output.WriteLine($"Signed in {admin.Email} (admin) and {member.Email} with USER_PASSWORD_AUTH.");
 
         await ProductsAsync(adminToken, memberToken, cancellationToken);
+        //#if (IncludeUsers)
         await UsersAsync(adminToken, memberToken, cancellationToken);
+        //#endif
+        //#if (IncludeChat)
         await ChatAsync(adminToken, memberToken, cancellationToken);
+        //#endif
 
         output.WriteLine(failures == 0 ? "\nDemo passed: every step behaved as expected." : $"\nDemo FAILED: {failures} step(s) misbehaved.");
         return failures == 0 ? 0 : 1;
@@ -78,6 +82,7 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         await Step("read the deleted product", http, HttpMethod.Get, location, null, null, HttpStatusCode.NotFound, cancellationToken);
     }
 
+    //#if (IncludeUsers)
     private async Task UsersAsync(string adminToken, string memberToken, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = new Uri(LocalStack.Services.Single(s => s.Name == "users").Url) };
@@ -103,6 +108,8 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         await Step("read it after deleting", http, HttpMethod.Get, "/users/me", memberToken, null, HttpStatusCode.NotFound, cancellationToken);
     }
 
+    //#endif
+    //#if (IncludeChat)
     private async Task ChatAsync(string adminToken, string memberToken, CancellationToken cancellationToken)
     {
         var gateway = LocalStack.WebSocketGatewayUrl;
@@ -134,6 +141,7 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         await ada.SendAsync("""{"action":"dance"}""", cancellationToken);
         Check("an unknown action gets an error frame", (await ada.ReceiveAsync(wait, cancellationToken))?["code"]?.GetValue<string>() == "unknown_action", "");
     }
+    //#endif
 
     private void Check(string title, bool ok, string detail, string kind = "WS")
     {
@@ -141,6 +149,7 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         output.WriteLine($"  {(ok ? "ok  " : "FAIL")} {kind,-6} {detail,-48} {"",3} {title}");
     }
 
+    //#if (IncludeUsers)
     /// <summary>The token's sub, read from its payload (the service validates it; the demo only needs the id).</summary>
     private static string Subject(string token)
     {
@@ -148,6 +157,7 @@ public sealed class Demo(LocalStack stack, TextWriter output)
         var json = System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(payload));
         return JsonNode.Parse(json)!["sub"]!.GetValue<string>();
     }
+    //#endif
 
     private static async Task<bool> IsProductAsync(HttpResponseMessage response, JsonObject sent, CancellationToken cancellationToken)
     {

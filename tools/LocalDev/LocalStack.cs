@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+//#if (IncludeChat)
 using Samples.Chat;
 using Samples.ServiceDefaults.Authentication;
+//#endif
 
 namespace Samples.LocalDev;
 
@@ -15,27 +17,35 @@ public sealed class LocalStack : IAsyncDisposable
 {
     public const int DynamoDbPort = 8000;
 
+    //#if (IncludeChat)
     /// <summary>Shared by the Chat app and its gateway for this run only (declared first: Services uses it).</summary>
     private static readonly string IntegrationKey = WebSocketGateway.NewIntegrationKey();
 
+    //#endif
     public static readonly IReadOnlyList<LocalService> Services =
     [
         // The browser client's origin (WebClientHost) may call both HTTP APIs, as AllowedOrigins allows in AWS.
         new("products", "Products", 5100, new() { ["Products__TableName"] = "ProductsTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
+        //#if (IncludeUsers)
         new("users", "Users", 5200, new() { ["Users__TableName"] = "UsersTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
+        //#endif
+        //#if (IncludeChat)
         new("chat", "Chat", 5301, new()
         {
             ["Chat__TableName"] = "ConnectionsTable",
             ["Chat__ConnectionsEndpoint"] = $"http://localhost:{WebSocketGatewayPort}",
             ["Chat__IntegrationKey"] = IntegrationKey,
         }),
+        //#endif
     ];
 
+    //#if (IncludeChat)
     /// <summary>Where WebSocket clients connect: the stand-in for the WebSocket API, in front of Chat.</summary>
     public const int WebSocketGatewayPort = 5300;
 
     public static readonly Uri WebSocketGatewayUrl = new($"ws://localhost:{WebSocketGatewayPort}");
 
+    //#endif
 
     public static readonly IReadOnlyList<LocalUser> Users =
     [
@@ -46,7 +56,9 @@ public sealed class LocalStack : IAsyncDisposable
     private readonly List<Process> processes = [];
     private readonly CancellationTokenSource stopping = new();
     private DynamoDbLocal? dynamoDb;
+    //#if (IncludeChat)
     private WebSocketGateway? gateway;
+    //#endif
     private WebClientHost? webClient;
     private readonly ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
     private Task watchdog = Task.CompletedTask;
@@ -81,7 +93,14 @@ public sealed class LocalStack : IAsyncDisposable
     private async Task StartAllAsync(string configuration, string? nativeDirectory, Action<string> log, CancellationToken cancellationToken)
     {
         var template = SamTemplate.Load();
-        foreach (var port in new[] { DynamoDbPort, CognitoLocal.Port, WebSocketGatewayPort, WebClientHost.Port }.Concat(Services.Select(s => s.Port)))
+        int[] standIns =
+        [
+            DynamoDbPort, CognitoLocal.Port, WebClientHost.Port,
+            //#if (IncludeChat)
+            WebSocketGatewayPort,
+            //#endif
+        ];
+        foreach (var port in standIns.Concat(Services.Select(s => s.Port)))
         {
             ChildProcess.EnsurePortIsFree(port);
         }
@@ -122,6 +141,7 @@ public sealed class LocalStack : IAsyncDisposable
             processes.Add(await StartServiceAsync(service, configuration, nativeDirectory, log, cancellationToken));
         }
 
+        //#if (IncludeChat)
         log($"WebSocket gateway   starting on port {WebSocketGatewayPort} (stand-in for the WebSocket API, in front of chat)");
         var authorizer = new ChatAuthorizer(
             CognitoTokenValidator.Create(new CognitoAuthOptions { Authority = Identity.Issuer, Audience = Identity.ClientId }),
@@ -129,11 +149,18 @@ public sealed class LocalStack : IAsyncDisposable
         gateway = await WebSocketGateway.StartAsync(
             WebSocketGatewayPort, new Uri(Services.Single(s => s.Project == "Chat").Url), IntegrationKey, authorizer, loggerFactory, cancellationToken);
 
+        //#endif
         log($"Browser client      starting on port {WebClientHost.Port} (web/)");
         webClient = await WebClientHost.StartAsync(
-            new WebClientConfig(
-                "us-east-1", CognitoLocal.Endpoint + "/", Identity.ClientId,
-                Services.Single(s => s.Name == "products").Url, Services.Single(s => s.Name == "users").Url, WebSocketGatewayUrl.ToString().TrimEnd('/')),
+            new WebClientConfig("us-east-1", CognitoLocal.Endpoint + "/", Identity.ClientId, Services.Single(s => s.Name == "products").Url)
+            {
+                //#if (IncludeUsers)
+                UsersUrl = Services.Single(s => s.Name == "users").Url,
+                //#endif
+                //#if (IncludeChat)
+                ChatUrl = WebSocketGatewayUrl.ToString().TrimEnd('/'),
+                //#endif
+            },
             cancellationToken);
     }
 
@@ -269,10 +296,13 @@ public sealed class LocalStack : IAsyncDisposable
             await webClient.DisposeAsync();
         }
 
+        //#if (IncludeChat)
         if (gateway is not null)
         {
             await gateway.DisposeAsync();
         }
+
+        //#endif
 
         await stopping.CancelAsync();
         await watchdog;

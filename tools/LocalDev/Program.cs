@@ -79,20 +79,39 @@ void PrintWelcome(LocalStack stack)
 {
     var admin = LocalStack.Users.Single(u => u.IsAdmin);
     var products = LocalStack.Services.Single(s => s.Name == "products").Url;
-    var usersApi = LocalStack.Services.Single(s => s.Name == "users").Url;
-    var chat = LocalStack.WebSocketGatewayUrl.ToString().TrimEnd('/');
     var users = string.Join(", ", LocalStack.Users.Select(u => $"{u.Email} / {u.Password}{(u.IsAdmin ? " (admin)" : "")}"));
+    List<string> endpoints = [$"Products API       {products}/products        (OpenAPI: {products}/openapi/v1.json)"];
+    List<string> tries =
+    [
+        $"curl -s {products}/products",
+        $"curl -si -X POST {products}/products -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n" +
+        """      -d '{"name":"Espresso cup","price":12.5,"currency":"EUR","tags":["kitchen"]}'""",
+        $"curl -si -X PUT {products}/products/<id> -H \"Authorization: Bearer $TOKEN\" -H 'If-Match: \"1\"' \\\n" +
+        """      -H 'Content-Type: application/json' -d '{"name":"Espresso cup","price":13,"currency":"EUR"}'""",
+        $"curl -si -X DELETE {products}/products/<id> -H \"Authorization: Bearer $TOKEN\"",
+    ];
+    //#if (IncludeUsers)
+    var usersApi = LocalStack.Services.Single(s => s.Name == "users").Url;
+    endpoints.Add($"Users API          {usersApi}/users           (OpenAPI: {usersApi}/openapi/v1.json)");
+    tries.Add($"curl -si -X POST {usersApi}/users -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n" +
+        """      -d '{"displayName":"Ada","bio":"Runs the shop."}'""");
+    tries.Add($"curl -si {usersApi}/users/me -H \"Authorization: Bearer $TOKEN\"");
+    //#endif
+    //#if (IncludeChat)
+    var chat = LocalStack.WebSocketGatewayUrl.ToString().TrimEnd('/');
+    endpoints.Add($"Chat WebSocket     {chat}/?token=<ID token>&room=lobby   (tools/StandIns: the WebSocket API stand-in)");
+    tries.Add($$"""npx wscat -c "{{chat}}/?token=$TOKEN&room=lobby"    # then send {"action":"sendMessage","text":"hi"}""");
+    //#endif
+    endpoints.Add($"Browser client     {WebClientHost.Url}       (web/: sign in, products{(LocalStack.Services.Any(s => s.Name == "users") ? ", your profile" : "")}{(LocalStack.Services.Any(s => s.Name == "chat") ? ", chat" : "")})");
+    endpoints.Add($"DynamoDB Local     {stack.DynamoDbUrl}");
+    endpoints.Add($"Cognito emulator   {CognitoLocal.Endpoint}    user pool {stack.Identity.UserPoolId}, app client {stack.Identity.ClientId}");
+    endpoints.Add($"Users              {users}");
+    var indent = Environment.NewLine + "  ";
     console.WriteLine($$"""
 
         Local stack is up. Ctrl-C stops everything.
 
-          Products API       {{products}}/products        (OpenAPI: {{products}}/openapi/v1.json)
-          Users API          {{usersApi}}/users           (OpenAPI: {{usersApi}}/openapi/v1.json)
-          Chat WebSocket     {{chat}}/?token=<ID token>&room=lobby   (tools/StandIns: the WebSocket API stand-in)
-          Browser client     {{WebClientHost.Url}}       (web/: sign in, products, your profile, chat)
-          DynamoDB Local     {{stack.DynamoDbUrl}}
-          Cognito emulator   {{CognitoLocal.Endpoint}}    user pool {{stack.Identity.UserPoolId}}, app client {{stack.Identity.ClientId}}
-          Users              {{users}}
+          {{string.Join(indent, endpoints)}}
 
         Get an ID token, in another terminal:
           make token                  # admin; `make token AS=user` for the regular user
@@ -103,19 +122,10 @@ void PrintWelcome(LocalStack stack)
 
         Try it:
           TOKEN=$(make -s token)
-          curl -s {{products}}/products
-          curl -si -X POST {{products}}/products -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-            -d '{"name":"Espresso cup","price":12.5,"currency":"EUR","tags":["kitchen"]}'
-          curl -si -X PUT {{products}}/products/<id> -H "Authorization: Bearer $TOKEN" -H 'If-Match: "1"' \
-            -H 'Content-Type: application/json' -d '{"name":"Espresso cup","price":13,"currency":"EUR"}'
-          curl -si -X DELETE {{products}}/products/<id> -H "Authorization: Bearer $TOKEN"
-          curl -si -X POST {{usersApi}}/users -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-            -d '{"displayName":"Ada","bio":"Runs the shop."}'
-          curl -si {{usersApi}}/users/me -H "Authorization: Bearer $TOKEN"
-          npx wscat -c "{{chat}}/?token=$TOKEN&room=lobby"    # then send {"action":"sendMessage","text":"hi"}
+          {{string.Join(indent, tries)}}
 
-        The same functions in Lambda containers (needs SAM CLI and Docker), against this stack:
-          sam build && sam local start-api --env-vars .local/sam-env.json --docker-network host --port 3000
+        The same functions in Lambda containers (needs SAM CLI and Docker), against this stack (port 3000 is the browser client's):
+          sam build && sam local start-api --env-vars .local/sam-env.json --docker-network host --port 3001
 
         """);
 }

@@ -35,8 +35,15 @@ public sealed class WebClientHost(WebApplication app) : IAsyncDisposable
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
 }
 
-/// <summary>web/config.json: where the client finds Cognito and the three APIs (a deployed stack's outputs, or these).</summary>
-public sealed record WebClientConfig(string Region, string CognitoEndpoint, string ClientId, string ProductsUrl, string UsersUrl, string ChatUrl)
+/// <summary>
+/// web/config.json: where the client finds Cognito and the APIs (a deployed stack's outputs, or these). The
+/// page leaves out the profile or chat section when its URL is null (a copy made without that service).
+/// </summary>
+public sealed record WebClientConfig(string Region, string CognitoEndpoint, string ClientId, string ProductsUrl)
 {
+    public string? UsersUrl { get; init; }
+
+    public string? ChatUrl { get; init; }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }
