@@ -36,18 +36,11 @@ test: tools build ## Run all tests: API, auth and template tests against DynamoD
 
 # Native AOT publishes for this machine (the template's NativeAot=true path builds linux-arm64 in SAM's container).
 # The restricted build has no Lambda entry point, so there the authorizer and the hook stay libraries; the full
-# build publishes them too.
+# build publishes them too. Only the services this copy has (`dotnet new --IncludeChat false` or
+# `--IncludeUsers false` leaves some out).
 RID := $(shell dotnet --info 2>/dev/null | awk '/^ *RID:/ {print $$2; exit}')
 AOT_DIR := .local/aot
-#if (IncludeUsers && IncludeChat)
-AOT_PROJECTS = Products Users Chat $(if $(filter true,$(RESTRICTED)),,ChatAuthorizer DeploymentHooks)
-#elseif (IncludeUsers)
-AOT_PROJECTS = Products Users $(if $(filter true,$(RESTRICTED)),,DeploymentHooks)
-#elseif (IncludeChat)
-AOT_PROJECTS = Products Chat $(if $(filter true,$(RESTRICTED)),,ChatAuthorizer DeploymentHooks)
-#else
-AOT_PROJECTS = Products $(if $(filter true,$(RESTRICTED)),,DeploymentHooks)
-#endif
+AOT_PROJECTS = $(filter $(notdir $(wildcard services/*)),Products Users Chat $(if $(filter true,$(RESTRICTED)),,ChatAuthorizer DeploymentHooks))
 publish-aot: ## Publish every service with Native AOT into .local/aot (trim/AOT warnings are errors)
 	@for project in $(AOT_PROJECTS); do \
 	  echo "Native AOT: $$project"; \
