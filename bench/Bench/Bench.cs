@@ -9,6 +9,7 @@ internal static partial class Bench
     public const int RequestsPerRun = 2000;
     public const int Rounds = 3;
     public const int ColdStarts = 7;
+    public const int HeadToHeadRounds = 5;
     public static readonly int[] Concurrency = [1, 4, 16];
 
     public static async Task<List<(LoadResult Floor, LoadResult App)>> WarmAsync(
@@ -56,6 +57,61 @@ internal static partial class Bench
         }
 
         app.Kill(entireProcessTree: true);
+        return results;
+    }
+
+    /// <summary>
+    /// Native AOT against ReadyToRun, head to head: both builds run at once against the same DynamoDB Local, and
+    /// at each concurrency they take turns (<see cref="HeadToHeadRounds"/> rounds each, the first of a pair
+    /// alternating), so a busy moment of this machine lands on both. The ratio is the median over rounds of AOT
+    /// p50 / ReadyToRun p50 within a round.
+    /// </summary>
+    public static async Task<List<HeadToHead>> HeadToHeadAsync(BenchedService service, Dictionary<string, string> environment)
+    {
+        var (jitPort, aotPort) = (DynamoDbLocal.FreePort(), DynamoDbLocal.FreePort());
+        using var jitApp = Apps.Start(service.Jit, jitPort, environment);
+        using var aotApp = Apps.Start(service.Aot, aotPort, environment);
+        using var jitHttp = Apps.Client(jitPort, service.Token);
+        using var aotHttp = Apps.Client(aotPort, service.Token);
+        await Apps.WaitForOkAsync(jitHttp, service.Path, TimeSpan.FromSeconds(60));
+        await Apps.WaitForOkAsync(aotHttp, service.Path, TimeSpan.FromSeconds(60));
+        Func<Task> Get(HttpClient http) => async () =>
+        {
+            using var response = await http.GetAsync(service.Path, HttpCompletionOption.ResponseContentRead);
+            response.EnsureSuccessStatusCode();
+        };
+        var (jit, aot) = (Get(jitHttp), Get(aotHttp));
+
+        // Warm both (tiered JIT and PGO for ReadyToRun, connection pools for both) before measuring.
+        await Load.RunAsync("warm-up", 8, 4000, jit);
+        await Load.RunAsync("warm-up", 8, 4000, aot);
+        var results = new List<HeadToHead>();
+        foreach (var concurrency in Concurrency)
+        {
+            var rounds = new List<(LoadResult Jit, LoadResult Aot)>();
+            for (var round = 0; round < HeadToHeadRounds; round++)
+            {
+                if (round % 2 == 0)
+                {
+                    var jitResult = await Load.RunAsync("ReadyToRun", concurrency, RequestsPerRun, jit);
+                    rounds.Add((jitResult, await Load.RunAsync("Native AOT", concurrency, RequestsPerRun, aot)));
+                }
+                else
+                {
+                    var aotResult = await Load.RunAsync("Native AOT", concurrency, RequestsPerRun, aot);
+                    rounds.Add((await Load.RunAsync("ReadyToRun", concurrency, RequestsPerRun, jit), aotResult));
+                }
+            }
+
+            var median = rounds.OrderBy(r => r.Aot.P50 / r.Jit.P50).ElementAt(HeadToHeadRounds / 2);
+            var result = new HeadToHead(concurrency, median.Jit, median.Aot, [.. rounds.Select(r => r.Aot.P50 / r.Jit.P50).Order()]);
+            results.Add(result);
+            Console.WriteLine($"  AOT vs ReadyToRun c={concurrency,-3} p50 {result.Aot.P50:F2} ms vs {result.Jit.P50:F2} ms, ratio {result.Ratio:F2} "
+                + $"(median of {HeadToHeadRounds} rounds: {string.Join(" ", result.RoundRatios.Select(r => r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})");
+        }
+
+        jitApp.Kill(entireProcessTree: true);
+        aotApp.Kill(entireProcessTree: true);
         return results;
     }
 

@@ -3,6 +3,12 @@ using System.Diagnostics;
 namespace Samples.Bench;
 
 /// <summary>Latencies of one load run, and its throughput.</summary>
+/// <summary>One concurrency level of <see cref="Bench.HeadToHeadAsync"/>: the median round, and every round's AOT/ReadyToRun p50.</summary>
+public sealed record HeadToHead(int Concurrency, LoadResult Jit, LoadResult Aot, double[] RoundRatios)
+{
+    public double Ratio => Aot.P50 / Jit.P50;
+}
+
 public sealed record LoadResult(string Name, int Concurrency, double[] LatenciesMs, TimeSpan Elapsed)
 {
     public double P50 => Percentile(0.50);
