@@ -138,7 +138,7 @@ public sealed class LocalStack : IAsyncDisposable
         foreach (var service in Services)
         {
             log($"{service.Name,-20}starting on port {service.Port}{(nativeDirectory is null ? "" : " (Native AOT)")}");
-            processes.Add(await StartServiceAsync(service, configuration, nativeDirectory, log, cancellationToken));
+            await StartServiceAsync(service, configuration, nativeDirectory, log, cancellationToken);
         }
 
         //#if (IncludeChat)
@@ -194,7 +194,7 @@ public sealed class LocalStack : IAsyncDisposable
             cancellationToken);
     }
 
-    private async Task<Process> StartServiceAsync(LocalService service, string configuration, string? nativeDirectory, Action<string> log, CancellationToken cancellationToken)
+    private async Task StartServiceAsync(LocalService service, string configuration, string? nativeDirectory, Action<string> log, CancellationToken cancellationToken)
     {
         var (program, arguments) = nativeDirectory is null
             ? ("dotnet", new[] { Path.Combine(RepositoryLayout.Root, "services", service.Project, "bin", configuration, "net10.0", service.Project + ".dll") })
@@ -215,6 +215,7 @@ public sealed class LocalStack : IAsyncDisposable
             ["Auth__Audience"] = Identity.ClientId,
         };
         var process = ChildProcess.Start(program, arguments, Path.GetDirectoryName(binary)!, environment, line => log($"[{service.Name}] {line}"));
+        processes.Add(process); // stopped by DisposeAsync from here on, also when start-up fails or is cancelled
 
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var waited = Stopwatch.StartNew();
@@ -225,7 +226,7 @@ public sealed class LocalStack : IAsyncDisposable
                 using var response = await probe.GetAsync(service.Url + "/health", cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
-                    return process;
+                    return;
                 }
             }
             catch (HttpRequestException) when (!process.HasExited && waited.Elapsed < TimeSpan.FromSeconds(60))

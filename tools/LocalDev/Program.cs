@@ -27,6 +27,11 @@ catch (InvalidOperationException exception)
     Console.Error.WriteLine("error: " + exception.Message);
     return 2;
 }
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Stopped before the stack was up."); // Ctrl-C during start-up; what had started is stopped
+    return 130;
+}
 
 async Task<int> RunAsync()
 {
