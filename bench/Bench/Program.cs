@@ -92,7 +92,7 @@ foreach (var service in services)
 {
     var environment = new Dictionary<string, string>(common.Concat(service.Environment));
     Console.WriteLine($"{service.Name}: warm {service.Route}, {Bench.RequestsPerRun} requests per run, concurrency {string.Join(", ", Bench.Concurrency)}.");
-    report.Warm[service.Route] = await Bench.WarmAsync(service, service.Jit, environment, dynamoDb);
+    report.Warm[service.Route] = await Bench.WarmAsync(service, environment, dynamoDb);
     report.WarmAot[service.Route] = await Bench.HeadToHeadAsync(service, environment);
     Console.WriteLine($"{service.Name}: cold start, {Bench.ColdStarts} starts each of the bare app (hello, authenticated read), ReadyToRun and Native AOT, in turn.");
     report.Cold[service.Route] = await Bench.ColdAsync(service, bareDll, token, environment);
