@@ -9,7 +9,8 @@ internal static partial class Bench
     public const int RequestsPerRun = 2000;
     public const int Rounds = 3;
     public const int ColdStarts = 7;
-    public const int HeadToHeadRounds = 5;
+    public const int HeadToHeadRounds = 9;
+    public const int HeadToHeadRequests = 1000; // per build and round: short rounds, so a drift of this machine lands on both alike
     public static readonly int[] Concurrency = [1, 4, 16];
 
     /// <summary>The ReadyToRun build's warm p50 against a raw GetItem of the same item (the floor), in turns.</summary>
@@ -94,13 +95,13 @@ internal static partial class Bench
             {
                 if (round % 2 == 0)
                 {
-                    var jitResult = await Load.RunAsync("ReadyToRun", concurrency, RequestsPerRun, jit);
-                    rounds.Add((jitResult, await Load.RunAsync("Native AOT", concurrency, RequestsPerRun, aot)));
+                    var jitResult = await Load.RunAsync("ReadyToRun", concurrency, HeadToHeadRequests, jit);
+                    rounds.Add((jitResult, await Load.RunAsync("Native AOT", concurrency, HeadToHeadRequests, aot)));
                 }
                 else
                 {
-                    var aotResult = await Load.RunAsync("Native AOT", concurrency, RequestsPerRun, aot);
-                    rounds.Add((await Load.RunAsync("ReadyToRun", concurrency, RequestsPerRun, jit), aotResult));
+                    var aotResult = await Load.RunAsync("Native AOT", concurrency, HeadToHeadRequests, aot);
+                    rounds.Add((await Load.RunAsync("ReadyToRun", concurrency, HeadToHeadRequests, jit), aotResult));
                 }
             }
 
@@ -108,7 +109,7 @@ internal static partial class Bench
             var result = new HeadToHead(concurrency, median.Jit, median.Aot, [.. rounds.Select(r => r.Aot.P50 / r.Jit.P50).Order()]);
             results.Add(result);
             Console.WriteLine($"  AOT vs ReadyToRun c={concurrency,-3} p50 {result.Aot.P50:F2} ms vs {result.Jit.P50:F2} ms, ratio {result.Ratio:F2} "
-                + $"(median of {HeadToHeadRounds} rounds: {string.Join(" ", result.RoundRatios.Select(r => r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})");
+                + $"(median of {HeadToHeadRounds} rounds: {result.Rounds}; AOT slower in {result.AotSlowerRounds})");
         }
 
         jitApp.Kill(entireProcessTree: true);

@@ -2,12 +2,19 @@ using System.Diagnostics;
 
 namespace Samples.Bench;
 
-/// <summary>Latencies of one load run, and its throughput.</summary>
 /// <summary>One concurrency level of <see cref="Bench.HeadToHeadAsync"/>: the median round, and every round's AOT/ReadyToRun p50.</summary>
 public sealed record HeadToHead(int Concurrency, LoadResult Jit, LoadResult Aot, double[] RoundRatios)
 {
     public double Ratio => Aot.P50 / Jit.P50;
+
+    /// <summary>Every round's ratio, lowest first.</summary>
+    public string Rounds => string.Join(" ", RoundRatios.Select(r => r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>How many rounds AOT lost, as "k of n": about half when the two builds are level.</summary>
+    public string AotSlowerRounds => $"{RoundRatios.Count(r => r > 1)} of {RoundRatios.Length}";
 }
+
+/// <summary>Latencies of one load run, and its throughput.</summary>
 
 public sealed record LoadResult(string Name, int Concurrency, double[] LatenciesMs, TimeSpan Elapsed)
 {
