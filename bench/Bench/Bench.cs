@@ -6,11 +6,11 @@ namespace Samples.Bench;
 /// <summary>The measurements: warm latency and cold start of a service against their floors (chat broadcasts: Bench.Broadcast.cs).</summary>
 internal static partial class Bench
 {
-    public const int RequestsPerRun = 2000;
-    public const int Rounds = 3;
+    // Warm runs take turns in short rounds, so a drift of this small, shared machine lands on both sides alike;
+    // the round with the median ratio is the figure.
+    public const int RequestsPerRun = 1000;
+    public const int Rounds = 9;
     public const int ColdStarts = 7;
-    public const int HeadToHeadRounds = 9;
-    public const int HeadToHeadRequests = 1000; // per build and round: short rounds, so a drift of this machine lands on both alike
     public static readonly int[] Concurrency = [1, 4, 16];
 
     /// <summary>The ReadyToRun build's warm p50 against a raw GetItem of the same item (the floor), in turns.</summary>
@@ -45,12 +45,10 @@ internal static partial class Bench
         var results = new List<(LoadResult, LoadResult)>();
         foreach (var concurrency in Concurrency)
         {
-            // On a small, busy machine one run can be unlucky: alternate floor and app three times and keep
-            // the round with the median ratio.
             var rounds = new List<(LoadResult Floor, LoadResult App)>();
             for (var round = 0; round < Rounds; round++)
             {
-                rounds.Add((await Load.RunAsync("GetItem", concurrency, RequestsPerRun, floor), await Load.RunAsync(service.Route, concurrency, RequestsPerRun, api)));
+                rounds.Add(await TakeTurnsAsync(round, concurrency, ("GetItem", floor), (service.Route, api)));
             }
 
             var (floorResult, appResult) = rounds.OrderBy(r => r.App.P50 / r.Floor.P50).ElementAt(Rounds / 2);
@@ -62,9 +60,23 @@ internal static partial class Bench
         return results;
     }
 
+    /// <summary>One round of two loads, one after the other; who goes first alternates with the round. Results in (a, b) order.</summary>
+    private static async Task<(LoadResult A, LoadResult B)> TakeTurnsAsync(
+        int round, int concurrency, (string Name, Func<Task> Call) a, (string Name, Func<Task> Call) b)
+    {
+        if (round % 2 == 0)
+        {
+            var first = await Load.RunAsync(a.Name, concurrency, RequestsPerRun, a.Call);
+            return (first, await Load.RunAsync(b.Name, concurrency, RequestsPerRun, b.Call));
+        }
+
+        var second = await Load.RunAsync(b.Name, concurrency, RequestsPerRun, b.Call);
+        return (await Load.RunAsync(a.Name, concurrency, RequestsPerRun, a.Call), second);
+    }
+
     /// <summary>
     /// Native AOT against ReadyToRun, head to head: both builds run at once against the same DynamoDB Local, and
-    /// at each concurrency they take turns (<see cref="HeadToHeadRounds"/> rounds each, the first of a pair
+    /// at each concurrency they take turns (<see cref="Rounds"/> rounds each, the first of a pair
     /// alternating), so a busy moment of this machine lands on both. The ratio is the median over rounds of AOT
     /// p50 / ReadyToRun p50 within a round.
     /// </summary>
@@ -91,25 +103,16 @@ internal static partial class Bench
         foreach (var concurrency in Concurrency)
         {
             var rounds = new List<(LoadResult Jit, LoadResult Aot)>();
-            for (var round = 0; round < HeadToHeadRounds; round++)
+            for (var round = 0; round < Rounds; round++)
             {
-                if (round % 2 == 0)
-                {
-                    var jitResult = await Load.RunAsync("ReadyToRun", concurrency, HeadToHeadRequests, jit);
-                    rounds.Add((jitResult, await Load.RunAsync("Native AOT", concurrency, HeadToHeadRequests, aot)));
-                }
-                else
-                {
-                    var aotResult = await Load.RunAsync("Native AOT", concurrency, HeadToHeadRequests, aot);
-                    rounds.Add((await Load.RunAsync("ReadyToRun", concurrency, HeadToHeadRequests, jit), aotResult));
-                }
+                rounds.Add(await TakeTurnsAsync(round, concurrency, ("ReadyToRun", jit), ("Native AOT", aot)));
             }
 
-            var median = rounds.OrderBy(r => r.Aot.P50 / r.Jit.P50).ElementAt(HeadToHeadRounds / 2);
+            var median = rounds.OrderBy(r => r.Aot.P50 / r.Jit.P50).ElementAt(Rounds / 2);
             var result = new HeadToHead(concurrency, median.Jit, median.Aot, [.. rounds.Select(r => r.Aot.P50 / r.Jit.P50).Order()]);
             results.Add(result);
             Console.WriteLine($"  AOT vs ReadyToRun c={concurrency,-3} p50 {result.Aot.P50:F2} ms vs {result.Jit.P50:F2} ms, ratio {result.Ratio:F2} "
-                + $"(median of {HeadToHeadRounds} rounds: {result.Rounds}; AOT slower in {result.AotSlowerRounds})");
+                + $"(median of {Rounds} rounds: {result.Rounds}; AOT slower in {result.AotSlowerRounds})");
         }
 
         jitApp.Kill(entireProcessTree: true);

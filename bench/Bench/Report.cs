@@ -83,7 +83,7 @@ internal sealed class Report
             text.AppendLine($"## Warm `{route}` against raw `GetItem`");
             text.AppendLine();
             text.AppendLine($"{runs[0].App.LatenciesMs.Length} requests per run after a warm-up, both paths from the benchmark process; floor and app");
-            text.AppendLine("alternate three times per concurrency level and the round with the median ratio is shown.");
+            text.AppendLine($"take turns in {Bench.Rounds} rounds per concurrency level (who goes first alternates) and the round with the median ratio is shown.");
             text.AppendLine();
             text.AppendLine("| concurrency | GetItem p50 | GetItem p99 | GetItem req/s | app p50 | app p99 | app req/s | p50 ratio | target ≤ 1.3 |");
             text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |");
@@ -105,8 +105,8 @@ internal sealed class Report
             text.AppendLine();
             text.AppendLine($"## Warm `{route}`: Native AOT against ReadyToRun");
             text.AppendLine();
-            text.AppendLine($"Head to head: both builds run at once against the same DynamoDB Local and take turns, {Bench.HeadToHeadRounds} rounds of");
-            text.AppendLine($"{Bench.HeadToHeadRequests} requests each per concurrency (who goes first alternates), so a busy moment lands on both. The");
+            text.AppendLine($"Head to head: both builds run at once against the same DynamoDB Local and take turns, {Bench.Rounds} rounds of");
+            text.AppendLine($"{Bench.RequestsPerRun} requests each per concurrency (who goes first alternates), so a busy moment lands on both. The");
             text.AppendLine("ratio is the median round's AOT p50 / ReadyToRun p50; every round's ratio is listed to show the spread, and how");
             text.AppendLine("many rounds AOT lost: a true tie loses about half of them.");
             text.AppendLine();
