@@ -15,7 +15,6 @@ public sealed record HeadToHead(int Concurrency, LoadResult Jit, LoadResult Aot,
 }
 
 /// <summary>Latencies of one load run, and its throughput.</summary>
-
 public sealed record LoadResult(string Name, int Concurrency, double[] LatenciesMs, TimeSpan Elapsed)
 {
     public double P50 => Percentile(0.50);
