@@ -45,6 +45,13 @@ internal static class Apps
         return http;
     }
 
+    /// <summary>One request of a warm load: GET <paramref name="path"/>, read the whole body, and it must be a 2xx.</summary>
+    public static Func<Task> Get(HttpClient http, string path) => async () =>
+    {
+        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
+        response.EnsureSuccessStatusCode();
+    };
+
     /// <summary>Process start to the first 200 of <paramref name="path"/>, and the process's resident memory right after it.</summary>
     public static async Task<ColdSample> ColdStartAsync(AppBinary app, string path, string? token, Dictionary<string, string> environment)
     {

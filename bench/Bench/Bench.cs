@@ -6,11 +6,12 @@ namespace Samples.Bench;
 /// <summary>The measurements: warm latency and cold start of a service against their floors (chat broadcasts: Bench.Broadcast.cs).</summary>
 internal static partial class Bench
 {
+    public const int ColdStarts = 7;
+
     // Warm runs take turns in short rounds, so a drift of this small, shared machine lands on both sides alike;
     // the round with the median ratio is the figure.
     public const int RequestsPerRun = 1000;
     public const int Rounds = 9;
-    public const int ColdStarts = 7;
     public static readonly int[] Concurrency = [1, 4, 16];
 
     /// <summary>The ReadyToRun build's warm p50 against a raw GetItem of the same item (the floor), in turns.</summary>
@@ -33,11 +34,7 @@ internal static partial class Bench
 
         await Apps.WaitForOkAsync(http, service.Path, TimeSpan.FromSeconds(30));
         Func<Task> floor = async () => await dynamoDb.GetItemAsync(service.Floor);
-        Func<Task> api = async () =>
-        {
-            using var response = await http.GetAsync(service.Path, HttpCompletionOption.ResponseContentRead);
-            response.EnsureSuccessStatusCode();
-        };
+        var api = Apps.Get(http, service.Path);
 
         // Warm both paths (JIT, connection pools) before measuring.
         await Load.RunAsync("warm-up", 8, 2000, floor);
@@ -89,12 +86,7 @@ internal static partial class Bench
         using var aotHttp = Apps.Client(aotPort, service.Token);
         await Apps.WaitForOkAsync(jitHttp, service.Path, TimeSpan.FromSeconds(60));
         await Apps.WaitForOkAsync(aotHttp, service.Path, TimeSpan.FromSeconds(60));
-        Func<Task> Get(HttpClient http) => async () =>
-        {
-            using var response = await http.GetAsync(service.Path, HttpCompletionOption.ResponseContentRead);
-            response.EnsureSuccessStatusCode();
-        };
-        var (jit, aot) = (Get(jitHttp), Get(aotHttp));
+        var (jit, aot) = (Apps.Get(jitHttp, service.Path), Apps.Get(aotHttp, service.Path));
 
         // Warm both (tiered JIT and PGO for ReadyToRun, connection pools for both) before measuring.
         await Load.RunAsync("warm-up", 8, 4000, jit);
