@@ -6,12 +6,11 @@ CONFIGURATION ?= Release
 # make's built-in AS (the assembler) is ignored unless given on the command line or in the environment.
 TOKEN_USER := $(if $(filter command line environment,$(origin AS)),$(AS),admin)
 
-# RESTRICTED_FEED=1 builds without Amazon.Lambda.*, Powertools and the Management API client (a partial NuGet
-# mirror); 0 forces the full build. Unset: detected by tools/detect-feed.sh the first time a recipe needs it
-# (the `=` and `$(eval)` make it lazy and once-only), so targets that build nothing never restore.
-RESTRICTED_FEED ?= $(eval RESTRICTED_FEED := $$(shell bash tools/detect-feed.sh))$(RESTRICTED_FEED)
-RESTRICTED = $(if $(filter 1 true,$(RESTRICTED_FEED)),true,false)
-BUILD_FLAGS = -c $(CONFIGURATION) -p:RestrictedFeed=$(RESTRICTED) --nologo
+# Packages come from nuget.org. On a machine that reaches only a partial mirror, LOCAL_PACKAGES names a folder of
+# the missing .nupkg files: an extra restore source (Directory.Build.props reads it from the environment).
+LOCAL_PACKAGES ?=
+export LOCAL_PACKAGES
+BUILD_FLAGS = -c $(CONFIGURATION) --nologo
 LOCALDEV := dotnet tools/LocalDev/bin/$(CONFIGURATION)/net10.0/Samples.LocalDev.dll
 
 .PHONY: help tools build test test-aot test-e2e publish-aot run demo token bench lint format template clean
@@ -27,24 +26,23 @@ tools: node_modules/.installed ## Install the local stand-ins for AWS (DynamoDB 
 	@command -v java >/dev/null || { echo "Java 17+ is needed for DynamoDB Local (java not on PATH)." >&2; exit 1; }
 
 build: ## Build every project (warnings are errors)
-	dotnet build Samples.slnx $(BUILD_FLAGS)
+	@bash tools/restore.sh
+	dotnet build Samples.sln $(BUILD_FLAGS) --no-restore
 
 test: tools build ## Run all tests: API, auth and template tests against DynamoDB Local
 	@rm -rf .local/test-results
-	dotnet test Samples.slnx $(BUILD_FLAGS) --no-build --logger "trx" --logger "console;verbosity=minimal" --results-directory .local/test-results; \
+	dotnet test Samples.sln $(BUILD_FLAGS) --no-build --logger "trx" --logger "console;verbosity=minimal" --results-directory .local/test-results; \
 	  status=$$?; bash tools/test-summary.sh .local/test-results; exit $$status
 
 # Native AOT publishes for this machine (the template's NativeAot=true path builds linux-arm64 in SAM's container).
-# The restricted build has no Lambda entry point, so there the authorizer and the hook stay libraries; the full
-# build publishes them too. Only the services this copy has (`dotnet new --IncludeChat false` or
-# `--IncludeUsers false` leaves some out).
+# Only the functions this copy has (`dotnet new --IncludeChat false` or `--IncludeUsers false` leaves some out).
 RID := $(shell dotnet --info 2>/dev/null | awk '/^ *RID:/ {print $$2; exit}')
 AOT_DIR := .local/aot
-AOT_PROJECTS = $(filter $(notdir $(wildcard services/*)),Products Users Chat $(if $(filter true,$(RESTRICTED)),,ChatAuthorizer DeploymentHooks))
+AOT_PROJECTS = $(filter $(notdir $(wildcard services/*)),Products Users Chat ChatAuthorizer DeploymentHooks)
 publish-aot: ## Publish every service with Native AOT into .local/aot (trim/AOT warnings are errors)
 	@for project in $(AOT_PROJECTS); do \
 	  echo "Native AOT: $$project"; \
-	  dotnet publish services/$$project -c $(CONFIGURATION) -r $(RID) -p:NativeAot=true -p:RestrictedFeed=$(RESTRICTED) \
+	  dotnet publish services/$$project -c $(CONFIGURATION) -r $(RID) -p:NativeAot=true \
 	    --nologo -v quiet -o $(AOT_DIR)/$$project || exit 1; \
 	done
 
@@ -68,7 +66,7 @@ bench: tools build ## Measure latency, throughput and cold start against their f
 
 lint: tools build ## cfn-lint the templates, check formatting, lint the GitHub Actions workflows
 	cfn-lint infra/template.yaml infra/github-deploy-role.yaml
-	RestrictedFeed=$(RESTRICTED) dotnet format Samples.slnx --verify-no-changes --no-restore -v quiet
+	dotnet format Samples.sln --verify-no-changes --no-restore -v quiet
 	node tools/lint-workflows.mjs
 
 template: ## Pack this repository as a dotnet new template (.local/template/*.nupkg)
@@ -76,8 +74,8 @@ template: ## Pack this repository as a dotnet new template (.local/template/*.nu
 	dotnet pack template/ServerlessSamples.Templates.csproj -c $(CONFIGURATION) --nologo -v quiet -o .local/template
 
 format: ## Apply dotnet format
-	RestrictedFeed=$(RESTRICTED) dotnet format Samples.slnx
+	dotnet format Samples.sln
 
 clean: ## Remove build outputs and local state
-	dotnet clean Samples.slnx -c $(CONFIGURATION) --nologo -v quiet
+	dotnet clean Samples.sln -c $(CONFIGURATION) --nologo -v quiet
 	rm -rf .local

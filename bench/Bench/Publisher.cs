@@ -26,13 +26,11 @@ internal static class Publisher
     public static async Task<AppBinary> PublishAsync(string project, string name, string configuration, bool native = false)
     {
         var output = Path.Combine(RepositoryLayout.StateDirectory, "bench", native ? name + "-aot" : name);
-        var feedFile = Path.Combine(RepositoryLayout.StateDirectory, "restricted-feed");
-        var restricted = File.Exists(feedFile) && (await File.ReadAllTextAsync(feedFile)).Trim() == "1";
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryLayout.Root, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in new[]
         {
             "publish", project, "-c", configuration, "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
-            native ? "-p:NativeAot=true" : "--self-contained=false", $"-p:RestrictedFeed={(restricted ? "true" : "false")}",
+            native ? "-p:NativeAot=true" : "--self-contained=false",
             "-o", output, "--nologo", "-v", "quiet",
         })
         {

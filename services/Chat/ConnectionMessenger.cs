@@ -23,13 +23,9 @@ public interface IConnectionMessenger
     public static IConnectionMessenger For(ChatOptions options) => options.ConnectionsEndpoint switch
     {
         { Scheme: "http" } endpoint => new HttpConnectionMessenger(endpoint, options.IntegrationKey),
-        //-:cnd:noEmit (dotnet new keeps this #if as it is)
-#if LAMBDA_PACKAGES // ManagementApiMessenger.Lambda.cs: AWSSDK.ApiGatewayManagementApi is not on a restricted feed
         { Scheme: "https" } endpoint => new ManagementApiMessenger(endpoint),
-#endif
-        //+:cnd:noEmit
         var endpoint => throw new InvalidOperationException(
-            $"Chat:ConnectionsEndpoint '{endpoint}' cannot be posted to by this build: set an https:// Management API endpoint (full build) or the local gateway's http:// one."),
+            $"Chat:ConnectionsEndpoint '{endpoint}' is neither API Gateway's https:// Management API endpoint nor the local gateway's http:// one."),
     };
 }
 

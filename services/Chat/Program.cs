@@ -7,11 +7,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 
 // Events carry whole WebSocket messages: up to API Gateway's 128 KB, not the HTTP services' 64 KB.
 builder.AddServiceDefaults(maxRequestBodyBytes: WebSocketEvent.MaxMessageBytes);
-//-:cnd:noEmit (dotnet new keeps this #if as it is)
-#if LAMBDA_PACKAGES // the full build; a RestrictedFeed build has no Amazon.Lambda.* and runs on Kestrel only
 builder.AddLambdaHosting(LambdaEventSource.WebsocketApi);
-#endif
-//+:cnd:noEmit
 
 builder.Services.AddTableServiceOptions<ChatOptions, ChatOptionsValidator>(ChatOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<ConnectionRepository>();

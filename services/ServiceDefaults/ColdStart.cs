@@ -4,7 +4,7 @@ namespace Samples.ServiceDefaults;
 
 /// <summary>
 /// Which request is the function's cold start: the first one after the init phase or, with SnapStart, after a
-/// restore (LambdaHosting.Lambda.cs calls <see cref="Rearm"/> then). The SnapStart warm-up requests run before
+/// restore (LambdaHosting.cs calls <see cref="Rearm"/> then). The SnapStart warm-up requests run before
 /// the snapshot, so without the re-arm they would take the flag and no real request would report a cold start.
 /// The log keys and the ColdStart metric ask for the same request and get the same answer.
 /// </summary>

@@ -1,10 +1,23 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Serialization;
+using Amazon.DynamoDBv2;
+using Amazon.Lambda.APIGatewayEvents;
+using Amazon.Lambda.AspNetCoreServer.Hosting;
+using Amazon.Lambda.Serialization.SystemTextJson;
+using AWS.Lambda.Powertools.Logging;
+using AWS.Lambda.Powertools.Metrics;
+using AWS.Lambda.Powertools.Tracing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Samples.ServiceDefaults.Logging;
+using Samples.ServiceDefaults.Observability;
+
 namespace Samples.ServiceDefaults;
 
-/// <summary>
-/// Facts about where the app runs. The Lambda wiring itself (<c>AddLambdaHosting</c>) is in
-/// LambdaHosting.Lambda.cs, which needs Amazon.Lambda.* and Powertools and so is only in the full build.
-/// </summary>
-public static partial class LambdaHosting
+/// <summary>Runs an app as a Lambda function behind API Gateway, and the facts about where it runs.</summary>
+public static class LambdaHosting
 {
     /// <summary>
     /// The <c>HttpContext.Items</c> key of API Gateway's request id, set for each request the Lambda
@@ -12,13 +25,84 @@ public static partial class LambdaHosting
     /// </summary>
     public const string GatewayRequestIdItem = "GatewayRequestId";
 
+    /// <summary>Three segments, no signature anyone holds: the validator does all its work up to the signature and refuses it.</summary>
+    public const string WarmupToken = "eyJhbGciOiJSUzI1NiIsImtpZCI6InNuYXBzdGFydC13YXJtLXVwIn0.eyJzdWIiOiJ3YXJtLXVwIn0.c25hcHN0YXJ0";
+
     /// <summary>True inside the Lambda runtime (which always sets AWS_LAMBDA_FUNCTION_NAME).</summary>
     public static bool IsRunningInLambda { get; } =
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME"));
 
     /// <summary>
-    /// What SnapStart runs through the whole pipeline before the snapshot is taken (full build:
-    /// AddAWSLambdaBeforeSnapshotRequest), so the snapshot holds warm code rather than a cold pipeline:
+    /// Runs the app as a Lambda function behind the given API Gateway flavour, with Powertools logging, metrics
+    /// and X-Ray tracing. Outside Lambda (AWS_LAMBDA_FUNCTION_NAME unset) the hosting library does nothing, so the
+    /// same app runs on Kestrel. Events are (de)serialized by source-generated code: no reflection, so the same
+    /// call works in the managed runtime and in a Native AOT binary. With SnapStart, the pipeline is warmed before
+    /// the snapshot by <see cref="SnapshotWarmupRequests"/> on <paramref name="readRoute"/>.
+    /// </summary>
+    public static WebApplicationBuilder AddLambdaHosting(this WebApplicationBuilder builder, LambdaEventSource eventSource, string? readRoute = null)
+    {
+        // The REST and WebSocket events are payload 1.0 (APIGatewayProxyRequest), the HTTP API's are 2.0: each has
+        // its own serializer context, as their nested types share names (ProxyRequestContext...).
+        _ = eventSource == LambdaEventSource.HttpApi
+            ? builder.Services.AddAWSLambdaHosting(eventSource, new SourceGeneratorLambdaJsonSerializer<HttpApiEventsJson>(), KeepGatewayRequestId)
+            : builder.Services.AddAWSLambdaHosting(eventSource, new SourceGeneratorLambdaJsonSerializer<ProxyEventsJson>(), KeepGatewayRequestId);
+
+        if (!IsRunningInLambda)
+        {
+            return builder;
+        }
+
+        // SnapStart (managed runtime only): these run only when a snapshot is taken, never on an on-demand init.
+        foreach (var request in SnapshotWarmupRequests(readRoute))
+        {
+            builder.Services.AddAWSLambdaBeforeSnapshotRequest(request);
+        }
+
+        // A restored snapshot is a new execution environment: its first request is the cold start, not the
+        // warm-up's. Credentials are not captured (the SDK reads the container credentials endpoint Lambda sets
+        // after restore), and pooled connections from before the snapshot that fail are retried by the SDK.
+        // Named in full: RuntimeSupport's dependency SnapshotRestore.Registry has a namespace of the same name.
+        Amazon.Lambda.Core.SnapshotRestore.RegisterAfterRestore(() =>
+        {
+            ColdStart.Rearm();
+            return ValueTask.CompletedTask;
+        });
+
+        // Powertools replaces the local JSON console formatter: same snake_case keys, plus the Lambda keys
+        // (cold_start, function_name, function_request_id, xray_trace_id) and correlation_id that
+        // Logging/PowertoolsLogKeys.cs appends for each request. Service and level: POWERTOOLS_* variables.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddPowertoolsLogger();
+        builder.Services.AddSingleton<IStartupFilter>(new LogKeysFirst());
+
+        // X-Ray subsegments for every DynamoDB call. Only inside Lambda: elsewhere there is no X-Ray daemon. One
+        // client interface at a time, as Powertools documents for Native AOT (RegisterForAllServices is not
+        // supported there); the X-Ray recorder's trimming needs are in services/Directory.Build.props.
+        Tracing.Register<IAmazonDynamoDB>();
+
+        // Business metrics and the cold start as CloudWatch EMF (Observability/PowertoolsMetricsBridge.cs).
+        builder.Services.AddSingleton<IMetrics>(_ => new MetricsBuilder()
+            .WithNamespace(Environment.GetEnvironmentVariable("POWERTOOLS_METRICS_NAMESPACE") ?? "ServerlessSamples")
+            .WithService(Environment.GetEnvironmentVariable("POWERTOOLS_SERVICE_NAME") ?? builder.Environment.ApplicationName)
+            .WithCaptureColdStart(true)
+            .Build());
+        builder.Services.AddSingleton<PowertoolsMetricsBridge>();
+        builder.Services.AddSingleton<IStartupFilter>(provider => provider.GetRequiredService<PowertoolsMetricsBridge>());
+        return builder;
+    }
+
+    /// <summary>API Gateway's request id becomes the correlation id of requests that bring none (Http/CorrelationId.cs).</summary>
+    private static void KeepGatewayRequestId(HostingOptions options) =>
+        options.PostMarshallItemsFeature = (items, request, _) => items.Items[GatewayRequestIdItem] = request switch
+        {
+            APIGatewayHttpApiV2ProxyRequest http => http.RequestContext?.RequestId,
+            APIGatewayProxyRequest rest => rest.RequestContext?.RequestId, // REST and WebSocket events
+            _ => null,
+        };
+
+    /// <summary>
+    /// What SnapStart runs through the whole pipeline before the snapshot is taken
+    /// (AddAWSLambdaBeforeSnapshotRequest), so the snapshot holds warm code rather than a cold pipeline:
     /// /health (routing, problem details and a DescribeTable of the service's table: the DynamoDB client, its
     /// credentials, signer and endpoint rules) and the service's own read route with a bearer token that cannot be
     /// valid (JwtBearer fetches the pool's metadata and signing keys, then refuses it: a 401). Each warm-up runs
@@ -38,10 +122,27 @@ public static partial class LambdaHosting
         }
 
         var read = new HttpRequestMessage(HttpMethod.Get, readRoute);
-        read.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", WarmupToken);
+        read.Headers.Authorization = new AuthenticationHeaderValue("Bearer", WarmupToken);
         yield return read;
     }
 
-    /// <summary>Three segments, no signature anyone holds: the validator does all its work up to the signature and refuses it.</summary>
-    public const string WarmupToken = "eyJhbGciOiJSUzI1NiIsImtpZCI6InNuYXBzdGFydC13YXJtLXVwIn0.eyJzdWIiOiJ3YXJtLXVwIn0.c25hcHN0YXJ0";
+    /// <summary>Runs <see cref="PowertoolsLogKeys"/> before the app's own middleware, so every line of a request has its keys.</summary>
+    private sealed class LogKeysFirst : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseMiddleware<PowertoolsLogKeys>();
+            next(app);
+        };
+    }
 }
+
+/// <summary>REST API and WebSocket API events (payload 1.0) and their answers, for the source-generated Lambda serializer.</summary>
+[JsonSerializable(typeof(APIGatewayProxyRequest))]
+[JsonSerializable(typeof(APIGatewayProxyResponse))]
+public sealed partial class ProxyEventsJson : JsonSerializerContext;
+
+/// <summary>HTTP API events (payload 2.0) and their answers, for the source-generated Lambda serializer.</summary>
+[JsonSerializable(typeof(APIGatewayHttpApiV2ProxyRequest))]
+[JsonSerializable(typeof(APIGatewayHttpApiV2ProxyResponse))]
+public sealed partial class HttpApiEventsJson : JsonSerializerContext;

@@ -28,7 +28,7 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Everything a service shares with the others: JSON logs, authentication, problem details, strict
-    /// JSON, DynamoDB, OpenAPI and health. Lambda hosting is the service's own line (LambdaHosting.Lambda.cs).
+    /// JSON, DynamoDB, OpenAPI and health. Lambda hosting is the service's own line (LambdaHosting.cs).
     /// </summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, long maxRequestBodyBytes = DefaultMaxRequestBodyBytes)
     {

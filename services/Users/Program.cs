@@ -5,11 +5,7 @@ using Samples.Users;
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults();
-//-:cnd:noEmit (dotnet new keeps this #if as it is)
-#if LAMBDA_PACKAGES // the full build; a RestrictedFeed build has no Amazon.Lambda.* and runs on Kestrel only
 builder.AddLambdaHosting(LambdaEventSource.RestApi, readRoute: "/users/me");
-#endif
-//+:cnd:noEmit
 
 builder.Services.AddTableServiceOptions<UsersOptions, UsersOptionsValidator>(UsersOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<UserRepository>();

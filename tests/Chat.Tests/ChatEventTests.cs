@@ -8,7 +8,7 @@ namespace Samples.Chat.Tests;
 
 /// <summary>
 /// The event endpoints and the authorizer with API Gateway-shaped inputs: what the Lambda hosting library
-/// and the REQUEST authorizer receive. These run in every build, the restricted one included.
+/// and the REQUEST authorizer receive.
 /// </summary>
 public sealed class ChatEventTests(ChatApp app) : IClassFixture<ChatApp>
 {

@@ -34,11 +34,11 @@ public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
     {
         var output = await InstantiateAsync("everything");
 
-        Assert.True(File.Exists(Path.Combine(output, "Acme.Shop.slnx")));
-        Assert.False(File.Exists(Path.Combine(output, "Samples.slnx")));
+        Assert.True(File.Exists(Path.Combine(output, "Acme.Shop.sln")));
+        Assert.False(File.Exists(Path.Combine(output, "Samples.sln")));
         Assert.Contains("namespace Acme.Shop.Products;", await Read(output, "services", "Products", "ProductsApi.cs"));
         Assert.Contains("stack_name = \"acme-shop\"", await Read(output, "samconfig.toml"));
-        Assert.Contains("Acme.Shop.slnx", await Read(output, "Makefile"));
+        Assert.Contains("Acme.Shop.sln", await Read(output, "Makefile"));
         Assert.False(Directory.Exists(Path.Combine(output, "template")));
         Assert.False(Directory.Exists(Path.Combine(output, "node_modules")));
 
@@ -52,7 +52,7 @@ public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
         Assert.Equal(expected, Files(output).Order(StringComparer.Ordinal));
 
         // A file the template has no directive in is copied whole (renamed inside, never cut short: the engine takes
-        // an `#if` anywhere in a C# line for its own), and the build's `#if LAMBDA_PACKAGES` lines stay in every copy.
+        // an `#if` anywhere in a C# line for its own).
         foreach (var file in Files(output))
         {
             var source = await File.ReadAllTextAsync(Path.Combine(RepositoryLayout.Root, file.Replace("Acme.Shop", "Samples", StringComparison.Ordinal)), TestContext.Current.CancellationToken);
@@ -62,7 +62,6 @@ public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
                 Assert.True(source.Split('\n').Length == copy.Split('\n').Length, $"{file}: {source.Split('\n').Length} lines in the repository, {copy.Split('\n').Length} in the copy");
             }
 
-            Assert.True(Count(source, "#if LAMBDA_PACKAGES") == Count(copy, "#if LAMBDA_PACKAGES"), $"{file} lost a #if LAMBDA_PACKAGES");
         }
 
         await AssertNoTemplateDirectivesAsync(output);
@@ -78,13 +77,11 @@ public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
         Assert.All(folders, folder => Assert.False(Directory.Exists(Path.Combine(output, folder)), folder));
         var template = await Read(output, "infra", "template.yaml");
         Assert.All(templateNames, name => Assert.DoesNotMatch($@"\b{name}\b", template));
-        Assert.DoesNotContain(service + ".Tests", await Read(output, "Acme.Shop.slnx"));
+        Assert.DoesNotContain(service + ".Tests", await Read(output, "Acme.Shop.sln"));
         await AssertNoTemplateDirectivesAsync(output);
 
-        var restricted = File.Exists(Path.Combine(RepositoryLayout.StateDirectory, "restricted-feed"))
-            && (await File.ReadAllTextAsync(Path.Combine(RepositoryLayout.StateDirectory, "restricted-feed"), TestContext.Current.CancellationToken)).Trim() == "1";
-        await Succeeds("dotnet", "build", Path.Combine(output, "Acme.Shop.slnx"), "-c", "Release", $"-p:RestrictedFeed={(restricted ? "true" : "false")}", "--nologo", "-v", "quiet");
-        await Succeeds("dotnet", "test", Path.Combine(output, "tests", "Infrastructure.Tests"), "-c", "Release", $"-p:RestrictedFeed={(restricted ? "true" : "false")}", "--no-build", "--nologo");
+        await Succeeds("dotnet", "build", Path.Combine(output, "Acme.Shop.sln"), "-c", "Release", "--nologo", "-v", "quiet");
+        await Succeeds("dotnet", "test", Path.Combine(output, "tests", "Infrastructure.Tests"), "-c", "Release", "--no-build", "--nologo");
         await Succeeds("cfn-lint", Path.Combine(output, "infra", "template.yaml"));
     }
 
@@ -109,8 +106,6 @@ public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
         Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .Select(path => Path.GetRelativePath(root, path).Replace('\\', '/'))
             .Where(path => !path.Split('/').Any(part => part is "bin" or "obj"));
-
-    private static int Count(string text, string value) => (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
 
     private static Task<string> Read(params string[] path) => File.ReadAllTextAsync(Path.Combine(path), TestContext.Current.CancellationToken);
 

@@ -6,7 +6,7 @@ namespace Samples.ServiceDefaults.Observability;
 /// <summary>
 /// The counters that tell an operator the services do their job (products created, conflicts, messages
 /// delivered...). They are .NET <see cref="Meter"/> counters, so the same calls work everywhere: in Lambda,
-/// LambdaHosting.Lambda.cs forwards them to Powertools Metrics, which writes CloudWatch EMF (namespace from
+/// LambdaHosting.cs forwards them to Powertools Metrics, which writes CloudWatch EMF (namespace from
 /// POWERTOOLS_METRICS_NAMESPACE, dimension service); elsewhere nothing listens unless a test or a tool does.
 /// </summary>
 public sealed class BusinessMetrics

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 namespace Samples.ServiceDefaults.Observability;
 
 /// <summary>
-/// In Lambda only (full build): the <see cref="BusinessMetrics"/> counters become Powertools metrics, written as
+/// In Lambda only: the <see cref="BusinessMetrics"/> counters become Powertools metrics, written as
 /// CloudWatch EMF when each request ends, plus Powertools' ColdStart metric on the first request. Namespace and
 /// service come from POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME (the template sets both).
 /// The cold start is captured here rather than by Metrics.AspNetCore's UseMetrics: its tracker (as read in the

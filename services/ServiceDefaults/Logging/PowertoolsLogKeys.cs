@@ -6,7 +6,7 @@ using Samples.ServiceDefaults.Http;
 namespace Samples.ServiceDefaults.Logging;
 
 /// <summary>
-/// In Lambda only (full build): puts the keys CloudWatch Logs Insights users query by on every Powertools log
+/// In Lambda only: puts the keys CloudWatch Logs Insights users query by on every Powertools log
 /// line of a request. With ASP.NET Core hosting there is no [Logging] handler, and Powertools fills function_*
 /// only from the context that attribute captures; its ILogger scopes live per logger instance, so our
 /// correlation scope would reach one category only. Keys appended with Logger.AppendKey appear on every line,

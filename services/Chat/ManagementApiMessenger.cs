@@ -4,8 +4,7 @@ using Amazon.ApiGatewayManagementApi.Model;
 namespace Samples.Chat;
 
 /// <summary>
-/// Posts through API Gateway's Management API (PostToConnection). Only in the full build:
-/// AWSSDK.ApiGatewayManagementApi is missing from partial NuGet mirrors.
+/// Posts through API Gateway's Management API (PostToConnection, signed with the function's role).
 /// </summary>
 public sealed class ManagementApiMessenger(Uri endpoint) : IConnectionMessenger, IDisposable
 {

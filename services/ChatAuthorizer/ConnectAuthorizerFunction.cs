@@ -11,8 +11,7 @@ namespace Samples.Chat;
 
 /// <summary>
 /// The $connect REQUEST authorizer's Lambda entry point (Handler: ChatAuthorizer). A thin adapter: the
-/// decision is <see cref="ChatAuthorizer"/>'s, which the tests exercise in every build. Compiled only in the
-/// full build (Amazon.Lambda.* packages).
+/// decision is <see cref="ChatAuthorizer"/>'s, which the local gateway uses too.
 /// </summary>
 public static class ConnectAuthorizerFunction
 {
@@ -30,7 +29,8 @@ public static class ConnectAuthorizerFunction
     {
         // SnapStart (managed runtime): before the snapshot, run one refusal through the validator, so the snapshot
         // holds the pool's signing keys and warm token-handling code. The token is refused, and nothing of it is kept.
-        SnapshotRestore.RegisterBeforeSnapshot(async () =>
+        // Named in full: RuntimeSupport's dependency SnapshotRestore.Registry has a namespace of the same name.
+        Amazon.Lambda.Core.SnapshotRestore.RegisterBeforeSnapshot(async () =>
             await Authorizer.AuthorizeAsync(new Dictionary<string, string> { ["token"] = LambdaHosting.WarmupToken }.AsReadOnly(), "arn:aws:execute-api:warm-up", CancellationToken.None));
 
         // Source-generated (de)serialization: the same code runs in the managed runtime and as a Native AOT binary.

@@ -7,7 +7,7 @@ using Samples.ServiceDefaults.Logging;
 namespace Samples.Products.Tests;
 
 /// <summary>
-/// Full build only (Powertools and Amazon.Lambda.Core): the keys a request's Powertools log lines carry in
+/// The keys a request's Powertools log lines carry in
 /// Lambda. Keys appended with Logger.AppendKey are written on every line, so the test reads them from there.
 /// </summary>
 public sealed class PowertoolsLogKeysTests

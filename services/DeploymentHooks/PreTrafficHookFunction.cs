@@ -11,7 +11,7 @@ using Amazon.Lambda.RuntimeSupport;
 namespace Samples.DeploymentHooks;
 
 /// <summary>
-/// The hook's Lambda entry point (full build only). CodeDeploy calls it with the deployment and hook execution
+/// The hook's Lambda entry point. CodeDeploy calls it with the deployment and hook execution
 /// ids; it invokes TARGET_FUNCTION_VERSION (the new version's ARN, from the template) with the health request
 /// for TARGET_KIND and reports Succeeded or Failed. A failure, or no report, stops the deployment and rolls back.
 /// </summary>
