@@ -11,8 +11,8 @@ public sealed class ChatOptions : TableServiceOptions
 
     /// <summary>
     /// Where replies are posted: the WebSocket API's Management API endpoint,
-    /// https://{api-id}.execute-api.{region}.amazonaws.com/{stage} (the template sets it). An http:// endpoint
-    /// (the local stand-in gateway) is posted to with plain HTTP.
+    /// https://{api-id}.execute-api.{region}.amazonaws.com/{stage} (the template sets it), or the local stand-in
+    /// gateway's, which is posted to with plain HTTP and the <see cref="IntegrationKey"/>.
     /// </summary>
     [Required]
     public Uri? ConnectionsEndpoint { get; set; }

@@ -17,15 +17,14 @@ public interface IConnectionMessenger
     Task<Delivery> PostAsync(string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The messenger for <see cref="ChatOptions.ConnectionsEndpoint"/>: API Gateway's Management API (SigV4,
-    /// through the SDK) for its https:// endpoint; plain HTTP for an http:// one, the local stand-in gateway.
+    /// The messenger for <see cref="ChatOptions.ConnectionsEndpoint"/>: API Gateway's Management API (SigV4, through
+    /// the SDK); or, when the options hold the local stand-in gateway's integration key, plain HTTP to that gateway.
     /// </summary>
-    public static IConnectionMessenger For(ChatOptions options) => options.ConnectionsEndpoint switch
+    public static IConnectionMessenger For(ChatOptions options) => options switch
     {
-        { Scheme: "http" } endpoint => new HttpConnectionMessenger(endpoint, options.IntegrationKey),
-        { Scheme: "https" } endpoint => new ManagementApiMessenger(endpoint),
-        var endpoint => throw new InvalidOperationException(
-            $"Chat:ConnectionsEndpoint '{endpoint}' is neither API Gateway's https:// Management API endpoint nor the local gateway's http:// one."),
+        { ConnectionsEndpoint: null } => throw new InvalidOperationException("Chat:ConnectionsEndpoint is not set."),
+        { IntegrationKey: { Length: > 0 } key } => new HttpConnectionMessenger(options.ConnectionsEndpoint, key),
+        _ => new ManagementApiMessenger(options.ConnectionsEndpoint),
     };
 }
 

@@ -70,9 +70,11 @@ public static class LambdaHosting
 
         // Powertools replaces the local JSON console formatter: same snake_case keys, plus the Lambda keys
         // (cold_start, function_name, function_request_id, xray_trace_id) and correlation_id that
-        // Logging/PowertoolsLogKeys.cs appends for each request. Service and level: POWERTOOLS_* variables.
+        // Logging/PowertoolsLogKeys.cs appends for each request, in Logging/PowertoolsLogFormat.cs's shape. Service and
+        // level: POWERTOOLS_* variables.
         builder.Logging.ClearProviders();
         builder.Logging.AddPowertoolsLogger();
+        Logger.UseFormatter(new PowertoolsLogFormat());
         builder.Services.AddSingleton<IStartupFilter>(new LogKeysFirst());
 
         // X-Ray subsegments for every DynamoDB call. Only inside Lambda: elsewhere there is no X-Ray daemon. One

@@ -97,6 +97,7 @@ public static class ServiceDefaultsExtensions
         // The correlation id comes first, so that every log line of a request (routing's too) carries it;
         // routing is placed explicitly after it, since WebApplication would otherwise put it first.
         app.UseMiddleware<CorrelationId>();
+        app.UseMiddleware<RequestLog>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>();

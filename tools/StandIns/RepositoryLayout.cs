@@ -17,13 +17,13 @@ public static class RepositoryLayout
         {
             for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
             {
-                if (File.Exists(Path.Combine(directory.FullName, "Samples.slnx")))
+                if (File.Exists(Path.Combine(directory.FullName, "Samples.sln")))
                 {
                     return directory.FullName;
                 }
             }
         }
 
-        throw new InvalidOperationException("Run this from inside the repository (no Samples.slnx found above the working directory).");
+        throw new InvalidOperationException("Run this from inside the repository (no Samples.sln found above the working directory).");
     }
 }

@@ -6,11 +6,10 @@ using Samples.ServiceDefaults.Http;
 namespace Samples.ServiceDefaults.Logging;
 
 /// <summary>
-/// In Lambda only: puts the keys CloudWatch Logs Insights users query by on every Powertools log
-/// line of a request. With ASP.NET Core hosting there is no [Logging] handler, and Powertools fills function_*
-/// only from the context that attribute captures; its ILogger scopes live per logger instance, so our
-/// correlation scope would reach one category only. Keys appended with Logger.AppendKey appear on every line,
-/// so the request's keys are appended here and removed when it ends (a function serves one request at a time).
+/// In Lambda only: puts the keys CloudWatch Logs Insights users query by on every Powertools log line of a request.
+/// With ASP.NET Core hosting there is no [Logging] handler to capture the Lambda context, and ILogger scopes reach one
+/// category only, so the request's keys are appended with Logger.AppendKeys (every line carries them; a function
+/// serves one request at a time) and removed when it ends. <see cref="PowertoolsLogFormat"/> writes them.
 /// </summary>
 public sealed class PowertoolsLogKeys(RequestDelegate next)
 {

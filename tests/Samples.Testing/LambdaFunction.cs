@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Samples.StandIns;
+using Xunit;
+
+namespace Samples.Testing;
+
+/// <summary>
+/// A function of this repository running as Lambda runs it: its real Amazon.Lambda.RuntimeSupport loop, started the
+/// way Lambda starts it, fed API Gateway-shaped events through a <see cref="LambdaRuntimeApi"/>. Which build runs:
+/// the managed one (<c>services/{Project}/bin/{Configuration}/net10.0/{Assembly}.dll</c>, what `make build` made) or,
+/// when SAMPLES_NATIVE_AOT_DIR is set (`make test-aot`), the Native AOT <c>bootstrap</c> under that folder. Tracing
+/// is on: the X-Ray recorder sends its segments over UDP to <see cref="XRayDaemon"/>, as it would to Lambda's daemon.
+/// </summary>
+public sealed class LambdaFunction : IAsyncDisposable
+{
+    /// <summary>Set by `make test-aot`: the folder with one published Native AOT function per project.</summary>
+    public const string NativeAotVariable = "SAMPLES_NATIVE_AOT_DIR";
+
+    private readonly LambdaRuntimeApi runtimeApi;
+    private readonly LambdaFunctionProcess process;
+    private readonly UdpClient xray;
+    private readonly ConcurrentQueue<string> segments = new();
+    private readonly Task xrayReceiver;
+
+    private LambdaFunction(LambdaRuntimeApi runtimeApi, LambdaFunctionProcess process, UdpClient xray)
+    {
+        this.runtimeApi = runtimeApi;
+        this.process = process;
+        this.xray = xray;
+        xrayReceiver = ReceiveSegmentsAsync();
+    }
+
+    /// <summary>"managed" or "Native AOT": which build these tests run.</summary>
+    public static string Build => NativeAotDirectory is null ? "managed" : "Native AOT";
+
+    private static string? NativeAotDirectory => Environment.GetEnvironmentVariable(NativeAotVariable) is { Length: > 0 } directory ? directory : null;
+
+    /// <summary>Every line the function wrote to stdout and stderr, in order.</summary>
+    public IReadOnlyList<string> Output => process.Output;
+
+    /// <summary>The X-Ray segment documents the function sent (the JSON after the daemon protocol's header line).</summary>
+    public IReadOnlyList<string> XRayDaemon => [.. segments];
+
+    public long ResidentBytes => process.ResidentBytes;
+
+    /// <summary>The executable Lambda would start for <paramref name="project"/>: its managed assembly or its AOT bootstrap.</summary>
+    public static string Executable(string project, string assembly) => NativeAotDirectory is { } directory
+        ? Path.Combine(Path.GetFullPath(directory, RepositoryLayout.Root), project, "bootstrap")
+        : Path.Combine(RepositoryLayout.Root, "services", project, "bin", BuildConfiguration, "net10.0", assembly + ".dll");
+
+    /// <summary>The configuration these tests were built in (bin/{Configuration}/net10.0/), which built the services too.</summary>
+    private static string BuildConfiguration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
+    public static async Task<LambdaFunction> StartAsync(string project, string assembly, string functionName, IReadOnlyDictionary<string, string> environment)
+    {
+        var runtimeApi = await LambdaRuntimeApi.StartAsync($"arn:aws:lambda:us-east-1:000000000000:function:{functionName}");
+        var xray = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var daemon = $"127.0.0.1:{((IPEndPoint)xray.Client.LocalEndPoint!).Port}";
+        var process = LambdaFunctionProcess.Start(runtimeApi, Executable(project, assembly), functionName, new Dictionary<string, string>(environment)
+        {
+            ["AWS_XRAY_DAEMON_ADDRESS"] = daemon,
+            ["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR",
+            ["_AWS_XRAY_DAEMON_ADDRESS"] = daemon[..daemon.IndexOf(':', StringComparison.Ordinal)],
+            ["_AWS_XRAY_DAEMON_PORT"] = daemon[(daemon.IndexOf(':', StringComparison.Ordinal) + 1)..],
+        });
+        return new LambdaFunction(runtimeApi, process, xray);
+    }
+
+    /// <summary>Invokes the function with one event; the answer or the error it reported.</summary>
+    public Task<InvocationResult> InvokeAsync(JsonNode lambdaEvent, TimeSpan? timeout = null) =>
+        runtimeApi.InvokeAsync(lambdaEvent.ToJsonString(), timeout ?? TimeSpan.FromSeconds(30));
+
+    /// <summary>Invokes the function and returns its answer as JSON; fails the test when the function reported an error.</summary>
+    public async Task<JsonObject> InvokeForAnswerAsync(JsonNode lambdaEvent)
+    {
+        var result = await InvokeAsync(lambdaEvent);
+        Assert.True(result.Succeeded, $"The function reported {result.ErrorType}: {result.Payload}\n{string.Join('\n', Output.TakeLast(30))}");
+        return JsonNode.Parse(result.Payload)!.AsObject();
+    }
+
+    /// <summary>The init error the function reported to the Runtime API, if any.</summary>
+    public Task<InvocationResult> InitError => runtimeApi.InitError;
+
+    private async Task ReceiveSegmentsAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var datagram = await xray.ReceiveAsync();
+                var text = Encoding.UTF8.GetString(datagram.Buffer);
+                segments.Enqueue(text[(text.IndexOf('\n', StringComparison.Ordinal) + 1)..]);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (SocketException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await process.DisposeAsync();
+        await runtimeApi.DisposeAsync();
+        xray.Dispose();
+        await xrayReceiver;
+    }
+}
