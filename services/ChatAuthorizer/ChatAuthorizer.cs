@@ -28,6 +28,7 @@ public sealed partial class ChatAuthorizer(CognitoTokenValidator validator, ILog
         queryStringParameters?.TryGetValue("token", out token);
         if (await ValidateAsync(token, cancellationToken) is not { } identity)
         {
+            LogDenied(logger, string.IsNullOrWhiteSpace(token) ? "no token in the query string" : "the token is not a valid, current token of this pool");
             return new AuthorizerResult("anonymous", "Deny", methodArn, new Dictionary<string, string>());
         }
 
@@ -38,6 +39,7 @@ public sealed partial class ChatAuthorizer(CognitoTokenValidator validator, ILog
             ?? userId;
         // The name is shown to every member of a room: one line of visible text, else the user id.
         name = name.Length > MaxDisplayName ? name[..MaxDisplayName] : name;
+        LogAllowed(logger, userId);
         return new AuthorizerResult(userId, "Allow", methodArn, new Dictionary<string, string>
         {
             [UserIdKey] = userId,
@@ -62,6 +64,13 @@ public sealed partial class ChatAuthorizer(CognitoTokenValidator validator, ILog
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "$connect allowed for user {UserId}")]
+    private static partial void LogAllowed(ILogger logger, string userId);
+
+    /// <summary>The reason, never the token.</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "$connect denied: {Reason}")]
+    private static partial void LogDenied(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not validate a $connect token: the pool's signing keys are unavailable; denied")]
     private static partial void LogValidatorUnavailable(ILogger logger, Exception exception);

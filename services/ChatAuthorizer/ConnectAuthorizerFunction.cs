@@ -6,6 +6,7 @@ using Amazon.Lambda.Serialization.SystemTextJson;
 using Microsoft.Extensions.Logging;
 using Samples.ServiceDefaults;
 using Samples.ServiceDefaults.Authentication;
+using Samples.ServiceDefaults.Logging;
 
 namespace Samples.Chat;
 
@@ -16,14 +17,14 @@ namespace Samples.Chat;
 public static class ConnectAuthorizerFunction
 {
     // Created once per execution environment: the signing keys are fetched once and cached. Log lines are
-    // JSON on stdout, which Lambda sends to the function's log group.
+    // Powertools JSON on stdout, which Lambda sends to the function's log group.
     private static readonly ChatAuthorizer Authorizer = new(
         CognitoTokenValidator.Create(new CognitoAuthOptions
         {
             Authority = Environment.GetEnvironmentVariable("Auth__Authority") ?? "",
             Audience = Environment.GetEnvironmentVariable("Auth__Audience") ?? "",
         }),
-        LoggerFactory.Create(logging => logging.AddJsonConsole()).CreateLogger<ChatAuthorizer>());
+        PowertoolsLogKeys.CreateLoggerFactory().CreateLogger<ChatAuthorizer>());
 
     public static async Task Main()
     {
@@ -44,6 +45,7 @@ public static class ConnectAuthorizerFunction
     {
         // Leave time to answer: a validator that cannot reach Cognito ends in Deny, never in a timeout.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(100, (context.RemainingTime - TimeSpan.FromMilliseconds(500)).TotalMilliseconds)));
+        using var logKeys = PowertoolsLogKeys.ForInvocation(context, request.RequestContext?.RequestId ?? context.AwsRequestId, ColdStart.Take());
         var result = await Authorizer.AuthorizeAsync(request.QueryStringParameters?.AsReadOnly(), request.MethodArn, timeout.Token);
 
         var output = new APIGatewayCustomAuthorizerContextOutput();

@@ -12,7 +12,10 @@ public enum HealthTarget
     /// <summary>REST API (payload 1.0): GET /health.</summary>
     RestApi,
 
-    /// <summary>WebSocket events: a $default frame from no connection, which a healthy app refuses with 403.</summary>
+    /// <summary>
+    /// WebSocket events: an event on the route key "health", which the hosting library turns into POST /health, the
+    /// app's health check (no WebSocket route has that key, so API Gateway itself never sends it).
+    /// </summary>
     WebSocketApi,
 
     /// <summary>A REQUEST authorizer: a handshake without a token, which a healthy authorizer denies.</summary>
@@ -21,9 +24,9 @@ public enum HealthTarget
 
 /// <summary>
 /// The health request a PreTraffic hook sends to a new function version, and the verdict on its answer. A
-/// version is healthy when the invocation succeeded and the app answered without a 5xx (an authorizer: with a
-/// policy). The request carries no credentials and touches no data: it proves start-up and the pipeline,
-/// including the DynamoDB check behind /health for the HTTP services.
+/// version is healthy when the invocation succeeded and its health check answered 200 (an authorizer: with a
+/// policy). A refusal proves nothing, so it never counts. The request carries no credentials and touches no data: it
+/// proves start-up, the pipeline and the DynamoDB check behind /health (DescribeTable of the function's table).
 /// </summary>
 public static class HealthCheck
 {
@@ -66,8 +69,15 @@ public static class HealthCheck
             },
             HealthTarget.WebSocketApi => new()
             {
-                ["body"] = """{"action":"health"}""",
-                ["requestContext"] = new JsonObject { ["routeKey"] = "$default", ["eventType"] = "MESSAGE", ["requestId"] = correlationId },
+                ["headers"] = headers,
+                ["requestContext"] = new JsonObject
+                {
+                    ["routeKey"] = "health",
+                    ["eventType"] = "MESSAGE",
+                    ["requestId"] = correlationId,
+                    ["stage"] = "pretraffic",
+                    ["identity"] = new JsonObject { ["sourceIp"] = "127.0.0.1" },
+                },
                 ["isBase64Encoded"] = false,
             },
             HealthTarget.RequestAuthorizer => new()
@@ -97,7 +107,7 @@ public static class HealthCheck
             {
                 HealthTarget.RequestAuthorizer => answer?["policyDocument"] is JsonObject ? null : $"The authorizer answered no policy: {Truncate(payload)}",
                 _ => answer?["statusCode"]?.GetValue<int>() is int status
-                    ? status < 500 ? null : $"The app answered {status}: {Truncate(payload)}"
+                    ? status == 200 ? null : $"The health check answered {status}: {Truncate(payload)}"
                     : $"The answer has no status code: {Truncate(payload)}",
             };
         }

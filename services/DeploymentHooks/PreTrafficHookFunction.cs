@@ -7,6 +7,9 @@ using Amazon.Lambda;
 using Amazon.Lambda.Core;
 using Amazon.Lambda.Model;
 using Amazon.Lambda.RuntimeSupport;
+using Microsoft.Extensions.Logging;
+using Samples.ServiceDefaults;
+using Samples.ServiceDefaults.Logging;
 
 namespace Samples.DeploymentHooks;
 
@@ -15,10 +18,13 @@ namespace Samples.DeploymentHooks;
 /// ids; it invokes TARGET_FUNCTION_VERSION (the new version's ARN, from the template) with the health request
 /// for TARGET_KIND and reports Succeeded or Failed. A failure, or no report, stops the deployment and rolls back.
 /// </summary>
-public static class PreTrafficHookFunction
+public static partial class PreTrafficHookFunction
 {
+    // Endpoints, region and credentials from the Lambda environment (AWS_ENDPOINT_URL_LAMBDA and
+    // AWS_ENDPOINT_URL_CODEDEPLOY override the endpoints, as for any AWS SDK client: the tests point them at recorders).
     private static readonly AmazonLambdaClient Lambda = new();
     private static readonly AmazonCodeDeployClient CodeDeploy = new();
+    private static readonly ILogger Log = PowertoolsLogKeys.CreateLoggerFactory().CreateLogger(typeof(PreTrafficHookFunction).FullName!);
 
     public static async Task Main()
     {
@@ -30,6 +36,7 @@ public static class PreTrafficHookFunction
     {
         var hook = await JsonSerializer.DeserializeAsync(input, HookJson.Default.PreTrafficEvent)
             ?? throw new InvalidOperationException("CodeDeploy sent no event.");
+        using var logKeys = PowertoolsLogKeys.ForInvocation(context, hook.DeploymentId, ColdStart.Take());
         var target = Environment.GetEnvironmentVariable("TARGET_FUNCTION_VERSION") ?? throw new InvalidOperationException("TARGET_FUNCTION_VERSION is not set.");
         var kind = Enum.Parse<HealthTarget>(Environment.GetEnvironmentVariable("TARGET_KIND") ?? "");
         string? problem;
@@ -47,7 +54,15 @@ public static class PreTrafficHookFunction
             problem = $"Could not invoke {target}: {exception.ErrorCode}";
         }
 
-        context.Logger.LogInformation(problem is null ? $"{target} is healthy." : $"{target} is not healthy: {problem}");
+        if (problem is null)
+        {
+            LogHealthy(Log, target);
+        }
+        else
+        {
+            LogUnhealthy(Log, target, problem);
+        }
+
         await CodeDeploy.PutLifecycleEventHookExecutionStatusAsync(new PutLifecycleEventHookExecutionStatusRequest
         {
             DeploymentId = hook.DeploymentId,
@@ -55,6 +70,12 @@ public static class PreTrafficHookFunction
             Status = problem is null ? LifecycleEventStatus.Succeeded : LifecycleEventStatus.Failed,
         });
     }
+
+    [LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "{Target} is healthy: reported Succeeded")]
+    private static partial void LogHealthy(ILogger logger, string target);
+
+    [LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "{Target} is not healthy: reported Failed. {Problem}")]
+    private static partial void LogUnhealthy(ILogger logger, string target, string problem);
 }
 
 /// <summary>What CodeDeploy sends a lifecycle hook.</summary>

@@ -21,10 +21,13 @@ public static class ColdStart
             return cold;
         }
 
-        cold = Interlocked.Exchange(ref pending, 0) == 1;
+        cold = Take();
         context.Items[Item] = cold;
         return cold;
     }
+
+    /// <summary>True for the first invocation that asks (a function that is not a web app asks once per invocation).</summary>
+    public static bool Take() => Interlocked.Exchange(ref pending, 0) == 1;
 
     /// <summary>The next request is a cold start again (after a SnapStart restore).</summary>
     public static void Rearm() => Volatile.Write(ref pending, 1);

@@ -315,3 +315,25 @@ public static class GatewayEvents
         return json;
     }
 }
+
+/// <summary>Reads a function's answer to an API Gateway proxy event (payload 1.0 or 2.0).</summary>
+public static class GatewayAnswers
+{
+    public static int StatusCode(this JsonObject answer) => answer["statusCode"]!.GetValue<int>();
+
+    public static JsonObject JsonBody(this JsonObject answer) => JsonNode.Parse(answer["body"]!.GetValue<string>())!.AsObject();
+
+    /// <summary>
+    /// A response header's value (without parameters such as <c>; charset=utf-8</c>), or null: from <c>headers</c>, or
+    /// from <c>multiValueHeaders</c> where payload 1.0 answers carry them.
+    /// </summary>
+    public static string? Header(this JsonObject answer, string name)
+    {
+        var single = Find(answer["headers"], name);
+        var value = single is JsonValue ? single.GetValue<string>() : Find(answer["multiValueHeaders"], name)?.AsArray().FirstOrDefault()?.GetValue<string>();
+        return value?.Split(';')[0];
+    }
+
+    private static JsonNode? Find(JsonNode? headers, string name) =>
+        headers?.AsObject().FirstOrDefault(header => string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+}

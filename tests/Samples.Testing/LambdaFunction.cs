@@ -70,9 +70,17 @@ public sealed class LambdaFunction : IAsyncDisposable
         return new LambdaFunction(runtimeApi, process, xray);
     }
 
-    /// <summary>Invokes the function with one event; the answer or the error it reported.</summary>
-    public Task<InvocationResult> InvokeAsync(JsonNode lambdaEvent, TimeSpan? timeout = null) =>
-        runtimeApi.InvokeAsync(lambdaEvent.ToJsonString(), timeout ?? TimeSpan.FromSeconds(30));
+    /// <summary>Invokes the function with one event; the answer or the error it reported. A process that exits fails the test at once, with its output.</summary>
+    public async Task<InvocationResult> InvokeAsync(JsonNode lambdaEvent, TimeSpan? timeout = null)
+    {
+        var invocation = runtimeApi.InvokeAsync(lambdaEvent.ToJsonString(), timeout ?? TimeSpan.FromSeconds(30));
+        if (await Task.WhenAny(invocation, process.Exited) != invocation)
+        {
+            Assert.Fail($"The function's process exited (Runtime.ExitError):\n{string.Join('\n', Output.TakeLast(40))}");
+        }
+
+        return await invocation;
+    }
 
     /// <summary>Invokes the function and returns its answer as JSON; fails the test when the function reported an error.</summary>
     public async Task<JsonObject> InvokeForAnswerAsync(JsonNode lambdaEvent)

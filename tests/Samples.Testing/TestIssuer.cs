@@ -81,23 +81,23 @@ public sealed class TestIssuer : HttpMessageHandler
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var path = request.RequestUri!.AbsoluteUri;
-        JsonNode? body = path switch
-        {
-            Authority + "/.well-known/openid-configuration" => new JsonObject
-            {
-                ["issuer"] = Authority,
-                ["jwks_uri"] = Authority + "/.well-known/jwks.json",
-                ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
-            },
-            Authority + "/.well-known/jwks.json" => new JsonObject { ["keys"] = new JsonArray(Jwk(SigningKey)) },
-            _ => null,
-        };
+        var body = Document(Authority, request.RequestUri!.AbsoluteUri);
 
         return Task.FromResult(body is null
             ? new HttpResponseMessage(HttpStatusCode.NotFound)
             : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") });
     }
+
+    /// <summary>The pool's OpenID configuration or JWKS for <paramref name="url"/> under <paramref name="authority"/>, else null.</summary>
+    public static JsonObject? Document(string authority, string url) =>
+        url == authority + "/.well-known/openid-configuration" ? new JsonObject
+        {
+            ["issuer"] = authority,
+            ["jwks_uri"] = authority + "/.well-known/jwks.json",
+            ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
+        }
+        : url == authority + "/.well-known/jwks.json" ? new JsonObject { ["keys"] = new JsonArray(Jwk(SigningKey)) }
+        : null;
 
     private static JsonObject Jwk(RsaSecurityKey key)
     {

@@ -27,6 +27,9 @@ public sealed class LambdaFunctionProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>Completes when the process ends: a function that dies at start-up (Runtime.ExitError) is seen at once.</summary>
+    public Task Exited => process.WaitForExitAsync();
+
     /// <summary>Resident memory of the process now (VmRSS): what Lambda's "Max Memory Used" reports at its peak.</summary>
     public long ResidentBytes
     {

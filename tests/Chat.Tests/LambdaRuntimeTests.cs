@@ -1,0 +1,162 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Samples.Chat.Tests;
+
+/// <summary>
+/// Chat and its $connect authorizer as Lambda runs them: each function's real runtime client loop (the managed build,
+/// or the Native AOT bootstrap under `make test-aot`), fed the WebSocket API's events with the REQUEST authorizer's
+/// context, and the authorizer's own event. Chat's replies go through the API Gateway Management API client to a
+/// recording endpoint, as they would to https://{api}.execute-api.{region}.amazonaws.com/{stage}.
+/// </summary>
+[Trait("Category", "LambdaRuntime")]
+public sealed class LambdaRuntimeTests : IAsyncLifetime
+{
+    private const string Pool = "us-east-1_TestPool";
+
+    private RecordingServer managementApi = null!;
+    private RecordingServer cognito = null!;
+    private LambdaFunction chat = null!;
+    private LambdaFunction authorizer = null!;
+    private string table = "";
+
+    private string Authority => cognito.Url + Pool;
+
+    public async ValueTask InitializeAsync()
+    {
+        table = await TestTables.CreateAsync("ConnectionsTable");
+        managementApi = await RecordingServer.StartAsync(_ => Task.FromResult(Results.Ok()));
+        cognito = await RecordingServer.StartAsync(request => Task.FromResult(
+            TestIssuer.Document(Authority, new Uri(cognito.Url, request.Path).ToString()) is { } document ? Results.Json(document) : Results.NotFound()));
+        chat = await LambdaFunction.StartAsync("Chat", "Chat", "ChatFunction", new Dictionary<string, string>
+        {
+            ["Chat__TableName"] = table,
+            ["Chat__ConnectionsEndpoint"] = new Uri(managementApi.Url, "prod").ToString(),
+            ["DynamoDB__ServiceUrl"] = await DynamoDbEndpoint.UrlAsync(),
+            ["Auth__Authority"] = Authority,
+            ["Auth__Audience"] = TestIssuer.ClientId,
+            ["POWERTOOLS_SERVICE_NAME"] = "chat",
+            ["POWERTOOLS_METRICS_NAMESPACE"] = "ServerlessSamples",
+            ["POWERTOOLS_LOG_LEVEL"] = "Information",
+        });
+        authorizer = await LambdaFunction.StartAsync("ChatAuthorizer", "ChatAuthorizer", "ChatAuthorizerFunction", new Dictionary<string, string>
+        {
+            ["Auth__Authority"] = Authority,
+            ["Auth__Audience"] = TestIssuer.ClientId,
+            ["POWERTOOLS_SERVICE_NAME"] = "chat-authorizer",
+            ["POWERTOOLS_LOG_LEVEL"] = "Information",
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await chat.DisposeAsync();
+        await authorizer.DisposeAsync();
+        await managementApi.DisposeAsync();
+        await cognito.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_authorizer_allows_a_valid_token_with_the_callers_id_and_name_as_context()
+    {
+        var token = TestIssuer.Token("ada-sub", issuer: Authority, email: "ada@example.com");
+
+        var answer = await authorizer.InvokeForAnswerAsync(GatewayEvents.ConnectAuthorizer(token));
+
+        Assert.Equal("ada-sub", answer["principalId"]!.GetValue<string>());
+        var statement = answer["policyDocument"]!["Statement"]![0]!;
+        Assert.Equal("Allow", statement["Effect"]!.GetValue<string>());
+        Assert.Equal("execute-api:Invoke", statement["Action"]![0]!.GetValue<string>());
+        Assert.EndsWith("/prod/$connect", statement["Resource"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("ada-sub", answer["context"]!["userId"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(answer["context"]!["displayName"]!.GetValue<string>()));
+        var lines = LambdaLogs.AssertEveryLineIsPowertoolsJson(authorizer.Output, "chat-authorizer");
+        Assert.DoesNotContain(lines, line => line.ToJsonString().Contains(token, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("expired")]
+    [InlineData("foreign-key")]
+    [InlineData("missing")]
+    [InlineData("other-pool")]
+    public async Task The_authorizer_denies_a_token_that_is_not_a_current_token_of_the_pool(string kind)
+    {
+        var token = kind switch
+        {
+            "expired" => TestIssuer.Token("ada-sub", issuer: Authority, expires: DateTime.UtcNow.AddMinutes(-5)),
+            "foreign-key" => TestIssuer.Token("ada-sub", issuer: Authority, foreignKey: true),
+            "other-pool" => TestIssuer.Token("ada-sub"),
+            _ => null,
+        };
+
+        var answer = await authorizer.InvokeForAnswerAsync(GatewayEvents.ConnectAuthorizer(token));
+
+        Assert.Equal("Deny", answer["policyDocument"]!["Statement"]![0]!["Effect"]!.GetValue<string>());
+        Assert.True(answer["context"] is null || answer["context"]!.AsObject().Count == 0, answer.ToJsonString());
+        var denied = Assert.Single(LambdaLogs.AssertEveryLineIsPowertoolsJson(authorizer.Output, "chat-authorizer"), line => line["level"]!.GetValue<string>() == "Warning");
+        Assert.DoesNotContain("eyJ", denied.ToJsonString(), StringComparison.Ordinal); // the reason, never the token
+    }
+
+    [Fact]
+    public async Task Members_connect_chat_and_leave_with_replies_posted_through_the_management_api()
+    {
+        var ada = Context("ada-sub", "Ada");
+        var bob = Context("bob-sub", "Bob");
+        Assert.Equal(200, (await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "ada-conn=", authorizerContext: ada, query: Room("lobby")))).StatusCode());
+        Assert.Equal(200, (await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "bob-conn=", authorizerContext: bob, query: Room("lobby")))).StatusCode());
+        var stored = await TestTables.GetItemAsync(table, "connectionId", "ada-conn=");
+        Assert.Equal("ada-sub", stored!["userId"].S);
+
+        var sent = await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("sendMessage", "ada-conn=", """{"action":"sendMessage","text":"hello"}""", ada));
+
+        Assert.Equal(200, sent.StatusCode());
+        var deliveries = managementApi.Requests.Where(request => request.Method == "POST").ToList();
+        Assert.Equal(["/prod/@connections/ada-conn=", "/prod/@connections/bob-conn="], deliveries.Select(request => request.Path).Order(StringComparer.Ordinal));
+        Assert.All(deliveries, delivery =>
+        {
+            var frame = JsonNode.Parse(delivery.Body)!;
+            Assert.Equal("message", frame["type"]!.GetValue<string>());
+            Assert.Equal("hello", frame["text"]!.GetValue<string>());
+            Assert.Equal("ada-sub", frame["from"]!["userId"]!.GetValue<string>());
+            Assert.Equal("Ada", frame["from"]!["displayName"]!.GetValue<string>());
+        });
+
+        Assert.Equal(200, (await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$disconnect", "bob-conn=", authorizerContext: bob))).StatusCode());
+        Assert.Null(await TestTables.GetItemAsync(table, "connectionId", "bob-conn="));
+
+        LambdaLogs.AssertEveryLineIsPowertoolsJson(chat.Output, "chat");
+        LambdaLogs.AssertMetricsOnce(chat.Output, "ServerlessSamples", "chat", "MessagesBroadcast", "MessagesDelivered");
+        Assert.Contains(chat.XRayDaemon, segment => JsonNode.Parse(segment)!["aws"]?["operation"]?.GetValue<string>() == "Query");
+    }
+
+    [Fact]
+    public async Task Join_room_default_and_invalid_frames_are_answered_to_the_sender_alone()
+    {
+        var ada = Context("ada-sub", "Ada");
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "ada-conn=", authorizerContext: ada, query: Room("lobby")));
+
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("joinRoom", "ada-conn=", """{"action":"joinRoom","room":"kitchen"}""", ada));
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$default", "ada-conn=", """{"action":"dance"}""", ada));
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("sendMessage", "ada-conn=", """{"action":"sendMessage","text":""}""", ada));
+
+        var frames = managementApi.Requests.Select(request => (request.Path, Frame: JsonNode.Parse(request.Body)!)).ToList();
+        Assert.All(frames, frame => Assert.Equal("/prod/@connections/ada-conn=", frame.Path));
+        Assert.Equal(["joined", "error", "error"], frames.Select(frame => frame.Frame["type"]!.GetValue<string>()));
+        Assert.Equal("kitchen", frames[0].Frame["room"]!.GetValue<string>());
+        Assert.Equal(["unknown_action", "invalid_frame"], frames.Skip(1).Select(frame => frame.Frame["code"]!.GetValue<string>()));
+        Assert.Equal("kitchen", (await TestTables.GetItemAsync(table, "connectionId", "ada-conn="))!["room"].S);
+    }
+
+    [Fact]
+    public async Task A_handshake_without_the_authorizers_context_is_refused_with_403_and_stores_nothing()
+    {
+        var refused = await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "anon-conn=", query: Room("lobby")));
+
+        Assert.Equal(403, refused.StatusCode());
+        Assert.Empty(await TestTables.SnapshotAsync(table));
+    }
+
+    private static Dictionary<string, string> Context(string userId, string displayName) => new() { ["userId"] = userId, ["displayName"] = displayName };
+
+    private static Dictionary<string, string> Room(string room) => new() { ["room"] = room };
+}
