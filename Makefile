@@ -36,17 +36,15 @@ test: tools build ## Run all tests: API, auth and template tests against DynamoD
 
 # Native AOT publishes for this machine (the template's NativeAot=true path builds linux-arm64 in SAM's container).
 # Only the functions this copy has (`dotnet new --IncludeChat false` or `--IncludeUsers false` leaves some out).
-RID := $(shell dotnet --info 2>/dev/null | awk '/^ *RID:/ {print $$2; exit}')
 AOT_DIR := .local/aot
 AOT_PROJECTS = $(filter $(notdir $(wildcard services/*)),Products Users Chat ChatAuthorizer DeploymentHooks)
-publish-aot: ## Publish every service with Native AOT into .local/aot (trim/AOT warnings are errors)
-	@for project in $(AOT_PROJECTS); do \
-	  echo "Native AOT: $$project"; \
-	  dotnet publish services/$$project -c $(CONFIGURATION) -r $(RID) -p:NativeAot=true \
-	    --nologo -v quiet -o $(AOT_DIR)/$$project || exit 1; \
-	done
+publish-aot: ## Publish every function with Native AOT into .local/aot (fails on any trim/AOT warning of ours)
+	@bash tools/restore.sh
+	bash tools/publish-aot.sh $(AOT_DIR) $(CONFIGURATION) $(AOT_PROJECTS)
 
-test-aot: tools build publish-aot ## Walk every route (make demo) against the Native AOT executables
+test-aot: tools build publish-aot ## Run the Lambda runtime tests and walk every route (make demo) against the Native AOT executables
+	SAMPLES_NATIVE_AOT_DIR=$(abspath $(AOT_DIR)) dotnet test Samples.sln $(BUILD_FLAGS) --no-build --filter "Category=LambdaRuntime" \
+	  --logger "console;verbosity=minimal"
 	$(LOCALDEV) demo --configuration $(CONFIGURATION) --native $(AOT_DIR)
 
 test-e2e: tools build ## Drive the browser client in headless Chromium against make run's stack (needs Debian's chromium)

@@ -101,6 +101,30 @@ foreach (var service in services)
 
 report.HttpFloor = await Bench.HttpFloorAsync(bareDll, common);
 
+// Under the Lambda Runtime API: each function's runtime client loop, started as Lambda starts it and fed API Gateway's
+// events, against the bare handler floor (one GetItem behind LambdaBootstrapBuilder), managed and Native AOT.
+var bareHandler = Path.Combine("bench", "BareHandler", "BareHandler.csproj");
+var lambda = new Dictionary<string, string>(common)
+{
+    ["BareHandler__TableName"] = "BenchProducts",
+    ["POWERTOOLS_LOG_LEVEL"] = "Warning",
+    ["POWERTOOLS_METRICS_NAMESPACE"] = "ServerlessSamples",
+};
+Console.WriteLine($"Under the Lambda Runtime API: {Bench.RuntimeColdStarts} cold starts and {Bench.RuntimeWarmInvocations} warm invocations per function and build.");
+var productRead = () => GatewayEvents.HttpApi("GET", $"/products/{product.Id}", routeKey: "GET /products/{id}");
+foreach (var native in new[] { false, true })
+{
+    var floor = await Publisher.PublishAsync(bareHandler, "BareHandler", configuration, native);
+    report.Runtime.Add(await Bench.RuntimeAsync("BareHandler", floor, lambda, productRead));
+    foreach (var service in services)
+    {
+        var lambdaEvent = service.Name == "Products"
+            ? productRead
+            : () => GatewayEvents.RestApi("GET", "/users/me", "/users/me", claims: GatewayEvents.CognitoClaims(Jwt.Subject(token), "members", issuer: identity.Issuer, audience: identity.ClientId));
+        report.Runtime.Add(await Bench.RuntimeAsync(service.Name, native ? service.Aot : service.Jit, new(lambda.Concat(service.Environment)), lambdaEvent));
+    }
+}
+
 //#if (IncludeChat)
 var chatDll = await Publisher.PublishAsync(Path.Combine("services", "Chat", "Chat.csproj"), "Chat", configuration);
 var chatEnvironment = new Dictionary<string, string>(common) { ["Chat__TableName"] = "BenchConnections" };

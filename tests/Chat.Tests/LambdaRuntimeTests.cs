@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Samples.DeploymentHooks;
 
 namespace Samples.Chat.Tests;
 
@@ -28,17 +29,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         managementApi = await RecordingServer.StartAsync(_ => Task.FromResult(Results.Ok()));
         cognito = await RecordingServer.StartAsync(request => Task.FromResult(
             TestIssuer.Document(Authority, new Uri(cognito.Url, request.Path).ToString()) is { } document ? Results.Json(document) : Results.NotFound()));
-        chat = await LambdaFunction.StartAsync("Chat", "Chat", "ChatFunction", new Dictionary<string, string>
-        {
-            ["Chat__TableName"] = table,
-            ["Chat__ConnectionsEndpoint"] = new Uri(managementApi.Url, "prod").ToString(),
-            ["DynamoDB__ServiceUrl"] = await DynamoDbEndpoint.UrlAsync(),
-            ["Auth__Authority"] = Authority,
-            ["Auth__Audience"] = TestIssuer.ClientId,
-            ["POWERTOOLS_SERVICE_NAME"] = "chat",
-            ["POWERTOOLS_METRICS_NAMESPACE"] = "ServerlessSamples",
-            ["POWERTOOLS_LOG_LEVEL"] = "Information",
-        });
+        chat = await LambdaFunction.StartAsync("Chat", "Chat", "ChatFunction", await ChatEnvironmentAsync(table));
         authorizer = await LambdaFunction.StartAsync("ChatAuthorizer", "ChatAuthorizer", "ChatAuthorizerFunction", new Dictionary<string, string>
         {
             ["Auth__Authority"] = Authority,
@@ -155,6 +146,26 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         Assert.Equal(403, refused.StatusCode());
         Assert.Empty(await TestTables.SnapshotAsync(table));
     }
+
+    [Fact]
+    public async Task The_pretraffic_hooks_health_event_reaches_chats_health_check_and_a_broken_version_fails_it()
+    {
+        var healthEvent = JsonNode.Parse(HealthCheck.Event(HealthTarget.WebSocketApi, "pretraffic-d-1"))!;
+
+        var healthy = await chat.InvokeAsync(healthEvent);
+        await using var broken = await LambdaFunction.StartAsync("Chat", "Chat", "ChatFunction", await ChatEnvironmentAsync("ConnectionsTable-that-was-never-created"));
+        var unhealthy = await broken.InvokeAsync(healthEvent);
+
+        Assert.Null(HealthCheck.Verdict(HealthTarget.WebSocketApi, healthy.ErrorType, healthy.Payload));
+        Assert.Contains("503", HealthCheck.Verdict(HealthTarget.WebSocketApi, unhealthy.ErrorType, unhealthy.Payload), StringComparison.Ordinal);
+    }
+
+    /// <summary>As the template sets Chat's: the Management API endpoint of the API's stage (here the recorder).</summary>
+    private Task<Dictionary<string, string>> ChatEnvironmentAsync(string connectionsTable) => LambdaFunction.AppEnvironmentAsync("chat", new Dictionary<string, string>
+    {
+        ["Chat__TableName"] = connectionsTable,
+        ["Chat__ConnectionsEndpoint"] = new Uri(managementApi.Url, "prod").ToString(),
+    }, Authority);
 
     private static Dictionary<string, string> Context(string userId, string displayName) => new() { ["userId"] = userId, ["displayName"] = displayName };
 

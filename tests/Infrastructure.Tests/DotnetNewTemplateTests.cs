@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Samples.StandIns;
+using Samples.Testing;
 
 namespace Samples.Infrastructure.Tests;
 
@@ -81,7 +82,11 @@ public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
         await AssertNoTemplateDirectivesAsync(output);
 
         await Succeeds("dotnet", "build", Path.Combine(output, "Acme.Shop.sln"), "-c", "Release", "--nologo", "-v", "quiet");
-        await Succeeds("dotnet", "test", Path.Combine(output, "tests", "Infrastructure.Tests"), "-c", "Release", "--no-build", "--nologo");
+        // The copy's tests run its functions under the Lambda runtime too, against this run's DynamoDB Local (a copy
+        // has no node_modules of its own).
+        var (exitCode, log) = await Tools.RunAsync("dotnet", new Dictionary<string, string> { ["DYNAMODB_ENDPOINT"] = await DynamoDbEndpoint.UrlAsync() },
+            "test", Path.Combine(output, "tests", "Infrastructure.Tests"), "-c", "Release", "--no-build", "--nologo");
+        Assert.True(exitCode == 0, $"dotnet test of the copy's Infrastructure.Tests exited {exitCode}:\n{log[^Math.Min(log.Length, 4000)..]}");
         await Succeeds("cfn-lint", Path.Combine(output, "infra", "template.yaml"));
     }
 

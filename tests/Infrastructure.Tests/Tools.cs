@@ -5,12 +5,20 @@ namespace Samples.Infrastructure.Tests;
 /// <summary>Runs the Python tools the template tests need (cfn-lint, the SAM translator).</summary>
 internal static class Tools
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(string command, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(string command, params string[] arguments) =>
+        RunAsync(command, new Dictionary<string, string>(), arguments);
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string command, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         try

@@ -18,16 +18,8 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         table = await TestTables.CreateAsync("ProductsTable");
-        function = await LambdaFunction.StartAsync("Products", "Products", "ProductsFunction", new Dictionary<string, string>
-        {
-            ["Products__TableName"] = table,
-            ["DynamoDB__ServiceUrl"] = await DynamoDbEndpoint.UrlAsync(),
-            ["Auth__Authority"] = TestIssuer.Authority,
-            ["Auth__Audience"] = TestIssuer.ClientId,
-            ["POWERTOOLS_SERVICE_NAME"] = "products",
-            ["POWERTOOLS_METRICS_NAMESPACE"] = "ServerlessSamples",
-            ["POWERTOOLS_LOG_LEVEL"] = "Information",
-        });
+        function = await LambdaFunction.StartAsync("Products", "Products", "ProductsFunction",
+            await LambdaFunction.AppEnvironmentAsync("products", new Dictionary<string, string> { ["Products__TableName"] = table }));
     }
 
     public ValueTask DisposeAsync() => function.DisposeAsync();

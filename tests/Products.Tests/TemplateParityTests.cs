@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Samples.ServiceDefaults;
-using Samples.StandIns;
 
 namespace Samples.Products.Tests;
 

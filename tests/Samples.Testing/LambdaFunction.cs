@@ -70,6 +70,21 @@ public sealed class LambdaFunction : IAsyncDisposable
         return new LambdaFunction(runtimeApi, process, xray);
     }
 
+    /// <summary>
+    /// The environment the template gives a web app's function: its own settings, DynamoDB (here DynamoDB Local), the
+    /// Cognito pool, and Powertools' service name, metrics namespace and log level.
+    /// </summary>
+    public static async Task<Dictionary<string, string>> AppEnvironmentAsync(string service, IReadOnlyDictionary<string, string> settings, string authority = TestIssuer.Authority) =>
+        new(settings)
+        {
+            ["DynamoDB__ServiceUrl"] = await DynamoDbEndpoint.UrlAsync(),
+            ["Auth__Authority"] = authority,
+            ["Auth__Audience"] = TestIssuer.ClientId,
+            ["POWERTOOLS_SERVICE_NAME"] = service,
+            ["POWERTOOLS_METRICS_NAMESPACE"] = "ServerlessSamples",
+            ["POWERTOOLS_LOG_LEVEL"] = "Information",
+        };
+
     /// <summary>Invokes the function with one event; the answer or the error it reported. A process that exits fails the test at once, with its output.</summary>
     public async Task<InvocationResult> InvokeAsync(JsonNode lambdaEvent, TimeSpan? timeout = null)
     {

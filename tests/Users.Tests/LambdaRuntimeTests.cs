@@ -16,16 +16,8 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         table = await TestTables.CreateAsync("UsersTable");
-        function = await LambdaFunction.StartAsync("Users", "Users", "UsersFunction", new Dictionary<string, string>
-        {
-            ["Users__TableName"] = table,
-            ["DynamoDB__ServiceUrl"] = await DynamoDbEndpoint.UrlAsync(),
-            ["Auth__Authority"] = TestIssuer.Authority,
-            ["Auth__Audience"] = TestIssuer.ClientId,
-            ["POWERTOOLS_SERVICE_NAME"] = "users",
-            ["POWERTOOLS_METRICS_NAMESPACE"] = "ServerlessSamples",
-            ["POWERTOOLS_LOG_LEVEL"] = "Information",
-        });
+        function = await LambdaFunction.StartAsync("Users", "Users", "UsersFunction",
+            await LambdaFunction.AppEnvironmentAsync("users", new Dictionary<string, string> { ["Users__TableName"] = table }));
     }
 
     public ValueTask DisposeAsync() => function.DisposeAsync();

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Samples.StandIns;
 using YamlDotNet.RepresentationModel;
 
 namespace Samples.Users.Tests;

@@ -1,13 +1,14 @@
 using System.Text.Json.Nodes;
 
-namespace Samples.Testing;
+namespace Samples.StandIns;
 
 /// <summary>
 /// Lambda events in the exact shapes API Gateway sends them, with the authorizer's output where the gateway puts it:
 /// HTTP API payload 2.0 with a JWT authorizer (claims under requestContext.authorizer.jwt.claims, array claims as
 /// "[a b]"), REST payload 1.0 with a Cognito user pool authorizer (claims under requestContext.authorizer.claims,
 /// array claims comma-separated), WebSocket events (the REQUEST authorizer's context under requestContext.authorizer on
-/// every route of the connection) and the REQUEST authorizer's own event.
+/// every route of the connection) and the REQUEST authorizer's own event. The tests and the bench hand them to
+/// functions through <see cref="LambdaRuntimeApi"/>.
 /// </summary>
 public static class GatewayEvents
 {
@@ -81,7 +82,7 @@ public static class GatewayEvents
     }
 
     /// <summary>The claims of an ID token from a Cognito pool that signs in by e-mail, as an authorizer passes them on.</summary>
-    public static Dictionary<string, string> CognitoClaims(string sub, string? groups = null, string? name = null)
+    public static Dictionary<string, string> CognitoClaims(string sub, string? groups = null, string? name = null, string issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool", string audience = "test-app-client")
     {
         var claims = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -90,8 +91,8 @@ public static class GatewayEvents
             ["email_verified"] = "true",
             ["cognito:username"] = sub,
             ["token_use"] = "id",
-            ["aud"] = TestIssuer.ClientId,
-            ["iss"] = TestIssuer.Authority,
+            ["aud"] = audience,
+            ["iss"] = issuer,
             ["auth_time"] = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["exp"] = DateTimeOffset.UtcNow.AddMinutes(55).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["iat"] = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
