@@ -4,6 +4,8 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
@@ -43,9 +45,14 @@ public static class ServiceDefaultsExtensions
         services.AddGatewayAuthentication();
         services.AddDynamoDb();
         services.AddSingleton(TimeProvider.System);
-        // Bearer tokens need no data protection keys; an in-memory ring avoids writing a key file,
-        // which Lambda's read-only file system would refuse.
+        // Bearer tokens need no data protection keys: an ephemeral provider, and the key ring the framework still
+        // creates at start kept in memory, unencrypted because it never leaves the process (Http/InMemoryKeyRing.cs).
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.Configure<KeyManagementOptions>(keys =>
+        {
+            keys.XmlRepository = new InMemoryKeyRing();
+            keys.XmlEncryptor = new NullXmlEncryptor();
+        });
         services.AddOpenApi();
         services.AddHealthChecks();
 

@@ -61,7 +61,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         Assert.EndsWith("/prod/$connect", statement["Resource"]![0]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("ada-sub", answer["context"]!["userId"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(answer["context"]!["displayName"]!.GetValue<string>()));
-        var lines = LambdaLogs.AssertEveryLineIsPowertoolsJson(authorizer.Output, "chat-authorizer");
+        var lines = LambdaLogs.AssertEveryLineIsPowertoolsJson(await authorizer.SettledOutputAsync(), "chat-authorizer");
         Assert.DoesNotContain(lines, line => line.ToJsonString().Contains(token, StringComparison.Ordinal));
     }
 
@@ -84,7 +84,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
 
         Assert.Equal("Deny", answer["policyDocument"]!["Statement"]![0]!["Effect"]!.GetValue<string>());
         Assert.True(answer["context"] is null || answer["context"]!.AsObject().Count == 0, answer.ToJsonString());
-        var denied = Assert.Single(LambdaLogs.AssertEveryLineIsPowertoolsJson(authorizer.Output, "chat-authorizer"), line => line["level"]!.GetValue<string>() == "Warning");
+        var denied = Assert.Single(LambdaLogs.AssertEveryLineIsPowertoolsJson(await authorizer.SettledOutputAsync(), "chat-authorizer"), line => line["level"]!.GetValue<string>() == "Warning");
         Assert.DoesNotContain("eyJ", denied.ToJsonString(), StringComparison.Ordinal); // the reason, never the token
     }
 
@@ -115,9 +115,9 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         Assert.Equal(200, (await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$disconnect", "bob-conn=", authorizerContext: bob))).StatusCode());
         Assert.Null(await TestTables.GetItemAsync(table, "connectionId", "bob-conn="));
 
-        LambdaLogs.AssertEveryLineIsPowertoolsJson(chat.Output, "chat");
-        LambdaLogs.AssertMetricsOnce(chat.Output, "ServerlessSamples", "chat", "MessagesBroadcast", "MessagesDelivered");
-        Assert.Contains(chat.XRayDaemon, segment => JsonNode.Parse(segment)!["aws"]?["operation"]?.GetValue<string>() == "Query");
+        LambdaLogs.AssertEveryLineIsPowertoolsJson(await chat.SettledOutputAsync(), "chat");
+        LambdaLogs.AssertMetricsOnce(await chat.SettledOutputAsync(), "ServerlessSamples", "chat", "MessagesBroadcast", "MessagesDelivered");
+        Assert.Contains(await chat.XRaySegmentsAsync(), segment => JsonNode.Parse(segment)!["aws"]?["operation"]?.GetValue<string>() == "Query");
     }
 
     [Fact]

@@ -78,7 +78,9 @@ public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
         Assert.All(folders, folder => Assert.False(Directory.Exists(Path.Combine(output, folder)), folder));
         var template = await Read(output, "infra", "template.yaml");
         Assert.All(templateNames, name => Assert.DoesNotMatch($@"\b{name}\b", template));
-        Assert.DoesNotContain(service + ".Tests", await Read(output, "Acme.Shop.sln"));
+        var solution = await Read(output, "Acme.Shop.sln");
+        Assert.DoesNotContain(service + ".Tests", solution);
+        Assert.All(["Products.Tests", "Infrastructure.Tests", "DeploymentHooks", "Acme.Shop.Testing"], project => Assert.Contains(project, solution));
         await AssertNoTemplateDirectivesAsync(output);
 
         await Succeeds("dotnet", "build", Path.Combine(output, "Acme.Shop.sln"), "-c", "Release", "--nologo", "-v", "quiet");

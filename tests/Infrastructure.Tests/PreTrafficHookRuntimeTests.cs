@@ -60,7 +60,7 @@ public sealed class PreTrafficHookRuntimeTests : IAsyncLifetime
         Assert.Equal($"/2015-03-31/functions/{TargetVersion}/invocations", invoke.Path);
         Assert.Equal("GET /health", JsonNode.Parse(invoke.Body)!["routeKey"]!.GetValue<string>());
         AssertReported("d-HEALTHY1", "exec-healthy", "Succeeded");
-        LambdaLogs.AssertEveryLineIsPowertoolsJson(hook.Output, "deployment-hooks");
+        LambdaLogs.AssertEveryLineIsPowertoolsJson(await hook.SettledOutputAsync(), "deployment-hooks");
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class PreTrafficHookRuntimeTests : IAsyncLifetime
 
         Assert.True(result.Succeeded, result.Payload);
         AssertReported("d-UNHEALTHY", "exec-unhealthy", "Failed");
-        Assert.Contains(LambdaLogs.AssertEveryLineIsPowertoolsJson(hook.Output, "deployment-hooks"),
+        Assert.Contains(LambdaLogs.AssertEveryLineIsPowertoolsJson(await hook.SettledOutputAsync(), "deployment-hooks"),
             line => line["level"]!.GetValue<string>() == "Warning" && line["message"]!.GetValue<string>().Contains("503", StringComparison.Ordinal));
     }
 

@@ -40,13 +40,13 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         Assert.Equal("Espresso cup", read.JsonBody()["name"]!.GetValue<string>());
         Assert.Equal(created.Header("ETag"), read.Header("ETag"));
 
-        var lines = LambdaLogs.AssertEveryLineIsPowertoolsJson(function.Output, "products");
+        var lines = LambdaLogs.AssertEveryLineIsPowertoolsJson(await function.SettledOutputAsync(), "products");
         Assert.Equal([true, false], lines.Select(line => line["cold_start"]!.GetValue<bool>()));
         Assert.All(lines, line => Assert.Equal("ProductsFunction", line["function_name"]!.GetValue<string>()));
-        LambdaLogs.AssertMetricsOnce(function.Output, "ServerlessSamples", "products", "ProductsCreated");
+        LambdaLogs.AssertMetricsOnce(await function.SettledOutputAsync(), "ServerlessSamples", "products", "ProductsCreated");
 
         // Tracing on: the X-Ray recorder sent the DynamoDB call as a subsegment of the invocation's trace.
-        var put = function.XRayDaemon.Select(segment => JsonNode.Parse(segment)!).Single(segment => segment["aws"]?["operation"]?.GetValue<string>() == "PutItem");
+        var put = (await function.XRaySegmentsAsync()).Select(segment => JsonNode.Parse(segment)!).Single(segment => segment["aws"]?["operation"]?.GetValue<string>() == "PutItem");
         Assert.Equal("DynamoDBv2", put["name"]!.GetValue<string>());
         if (LambdaFunction.Build == "managed")
         {

@@ -13,7 +13,7 @@ namespace Samples.Testing;
 /// way Lambda starts it, fed API Gateway-shaped events through a <see cref="LambdaRuntimeApi"/>. Which build runs:
 /// the managed one (<c>services/{Project}/bin/{Configuration}/net10.0/{Assembly}.dll</c>, what `make build` made) or,
 /// when SAMPLES_NATIVE_AOT_DIR is set (`make test-aot`), the Native AOT <c>bootstrap</c> under that folder. Tracing
-/// is on: the X-Ray recorder sends its segments over UDP to <see cref="XRayDaemon"/>, as it would to Lambda's daemon.
+/// is on: the X-Ray recorder sends its segments over UDP to this test (<see cref="XRaySegmentsAsync"/>), as it would to Lambda's daemon.
 /// </summary>
 public sealed class LambdaFunction : IAsyncDisposable
 {
@@ -39,11 +39,37 @@ public sealed class LambdaFunction : IAsyncDisposable
 
     private static string? NativeAotDirectory => Environment.GetEnvironmentVariable(NativeAotVariable) is { Length: > 0 } directory ? directory : null;
 
-    /// <summary>Every line the function wrote to stdout and stderr, in order.</summary>
+    /// <summary>Every line the function wrote to stdout and stderr so far, in order.</summary>
     public IReadOnlyList<string> Output => process.Output;
 
-    /// <summary>The X-Ray segment documents the function sent (the JSON after the daemon protocol's header line).</summary>
-    public IReadOnlyList<string> XRayDaemon => [.. segments];
+    /// <summary>
+    /// Every line the function wrote, once its output has settled: a line written before the answer to an event may
+    /// still be in the pipe when the answer arrives, as CloudWatch Logs may receive it after the invocation ends.
+    /// </summary>
+    public Task<IReadOnlyList<string>> SettledOutputAsync() => SettledAsync(() => process.Output);
+
+    /// <summary>The X-Ray segment documents the function sent (the JSON after the daemon protocol's header line), once settled.</summary>
+    public Task<IReadOnlyList<string>> XRaySegmentsAsync() => SettledAsync(() => [.. segments]);
+
+    /// <summary>Waits until nothing new has arrived for 300 ms (at most 5 s), then returns what arrived.</summary>
+    private static async Task<IReadOnlyList<string>> SettledAsync(Func<IReadOnlyList<string>> read)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var seen = read();
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(300);
+            var now = read();
+            if (now.Count == seen.Count)
+            {
+                return now;
+            }
+
+            seen = now;
+        }
+
+        return seen;
+    }
 
     public long ResidentBytes => process.ResidentBytes;
 

@@ -37,10 +37,10 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         Assert.Equal(member["sub"], profile["userId"]!.GetValue<string>());
         Assert.Equal(member["email"], profile["email"]!.GetValue<string>());
 
-        var lines = LambdaLogs.AssertEveryLineIsPowertoolsJson(function.Output, "users");
+        var lines = LambdaLogs.AssertEveryLineIsPowertoolsJson(await function.SettledOutputAsync(), "users");
         Assert.Equal([true, false], lines.Select(line => line["cold_start"]!.GetValue<bool>()));
-        LambdaLogs.AssertMetricsOnce(function.Output, "ServerlessSamples", "users", "ProfilesCreated");
-        Assert.Contains(function.XRayDaemon, segment => JsonNode.Parse(segment)!["aws"]?["operation"]?.GetValue<string>() == "PutItem");
+        LambdaLogs.AssertMetricsOnce(await function.SettledOutputAsync(), "ServerlessSamples", "users", "ProfilesCreated");
+        Assert.Contains(await function.XRaySegmentsAsync(), segment => JsonNode.Parse(segment)!["aws"]?["operation"]?.GetValue<string>() == "PutItem");
     }
 
     [Fact]

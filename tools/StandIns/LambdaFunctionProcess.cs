@@ -14,12 +14,15 @@ namespace Samples.StandIns;
 public sealed class LambdaFunctionProcess : IAsyncDisposable
 {
     private readonly Process process;
-    private readonly ConcurrentQueue<string> output = new();
+    private readonly ConcurrentQueue<string> output;
 
-    private LambdaFunctionProcess(Process process, ConcurrentQueue<string> output)
+    private readonly DirectoryInfo home;
+
+    private LambdaFunctionProcess(Process process, ConcurrentQueue<string> output, DirectoryInfo home)
     {
         this.process = process;
         this.output = output;
+        this.home = home;
     }
 
     /// <summary>Every line the function wrote so far, in order.</summary>
@@ -53,6 +56,7 @@ public sealed class LambdaFunctionProcess : IAsyncDisposable
         }
 
         var native = Path.GetFileName(executable) == "bootstrap";
+        var home = Directory.CreateTempSubdirectory("lambda-home-");
         var taskRoot = Path.GetDirectoryName(Path.GetFullPath(executable))!;
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -74,8 +78,9 @@ public sealed class LambdaFunctionProcess : IAsyncDisposable
             ["_HANDLER"] = native ? "bootstrap" : Path.GetFileNameWithoutExtension(executable),
             ["TZ"] = ":UTC",
             ["LANG"] = "en_US.UTF-8",
-            // Lambda gives a function no home directory; anything that writes under $HOME must not rely on one.
-            ["HOME"] = "",
+            // Every execution environment starts empty: nothing a previous run wrote under $HOME (a data protection
+            // key ring, a cache) may hide what a cold start does.
+            ["HOME"] = home.FullName,
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         };
         foreach (var (key, value) in functionEnvironment)
@@ -87,7 +92,7 @@ public sealed class LambdaFunctionProcess : IAsyncDisposable
         var process = native
             ? ChildProcess.Start(executable, [], taskRoot, environment, lines.Enqueue)
             : ChildProcess.Start("dotnet", [executable], taskRoot, environment, lines.Enqueue);
-        return new LambdaFunctionProcess(process, lines);
+        return new LambdaFunctionProcess(process, lines, home);
     }
 
     public async ValueTask DisposeAsync()
@@ -99,5 +104,6 @@ public sealed class LambdaFunctionProcess : IAsyncDisposable
 
         await process.WaitForExitAsync();
         process.Dispose();
+        home.Delete(recursive: true);
     }
 }
