@@ -178,7 +178,7 @@ internal sealed class Report
             }
 
             text.AppendLine();
-            text.AppendLine("Set beside lambda-perf's published `dotnet10` and Native AOT hello-world figures (below): those are real Lambda");
+            text.AppendLine("Set beside lambda-perf's published `dotnet10` and Native AOT hello-world figures (above): those are real Lambda");
             text.AppendLine("at 512 MB; these are this machine, so compare ratios and the managed-to-AOT gap, not milliseconds.");
         }
 
