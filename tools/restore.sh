@@ -7,7 +7,7 @@ mkdir -p .local
 if dotnet restore Samples.sln --nologo -v quiet > .local/restore.log 2>&1; then
   exit 0
 fi
-missing=$(grep -oE "NU110[12]: Unable to find package [A-Za-z0-9._-]+" .local/restore.log | awk '{print $NF}' | sort -u | paste -sd, - | sed 's/,/, /g')
+missing=$(grep -oE "NU110[12]: Unable to find package [A-Za-z0-9._-]+" .local/restore.log | awk '{sub(/\.$/, "", $NF); print $NF}' | sort -u | paste -sd, - | sed 's/,/, /g')
 if [[ -n $missing ]]; then
   echo "NuGet restore: the feed lacks ${missing}; set LOCAL_PACKAGES to a folder of those .nupkg files (make test LOCAL_PACKAGES=/path/to/folder) or add it as a source (dotnet nuget add source /path/to/folder)." >&2
 else
