@@ -87,6 +87,17 @@ public sealed class PreTrafficHookRuntimeTests : IAsyncLifetime
         AssertReported("d-ERRS", "exec-errs", "Failed");
     }
 
+    [Fact]
+    public async Task An_event_that_is_not_codedeploys_is_reported_to_the_runtime_as_an_error_and_nothing_is_reported_to_codedeploy()
+    {
+        var result = await hook.InvokeAsync(JsonValue.Create("not a lifecycle event"));
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("JsonException", result.Payload, StringComparison.Ordinal); // the error document the runtime client posts to /error
+        Assert.Empty(codeDeploy.Requests);
+        Assert.Empty(lambda.Requests);
+    }
+
     /// <summary>The recorded Lambda endpoint passes each Invoke to a Products function running under its own Runtime API.</summary>
     private async Task ServeTargetAsync(string table)
     {

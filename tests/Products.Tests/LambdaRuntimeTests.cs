@@ -58,6 +58,18 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_function_without_its_cognito_pool_fails_its_init_and_says_which_setting()
+    {
+        var environment = await LambdaFunction.AppEnvironmentAsync("products", new Dictionary<string, string> { ["Products__TableName"] = table });
+        environment.Remove("Auth__Authority");
+        await using var misconfigured = await LambdaFunction.StartAsync("Products", "Products", "ProductsFunction", environment);
+
+        var output = await misconfigured.ExitOutputAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains(output, line => line.Contains("Authority field is required", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_member_without_the_admin_group_gets_a_403_problem_and_nothing_is_stored()
     {
         var refused = await function.InvokeForAnswerAsync(GatewayEvents.HttpApi("POST", "/products", ProductsApp.ValidBody().ToJsonString(), Member));

@@ -131,6 +131,17 @@ public sealed class LambdaFunction : IAsyncDisposable
         return JsonNode.Parse(result.Payload)!.AsObject();
     }
 
+    /// <summary>
+    /// For a function expected to fail its init: waits for its process to exit before any event (Lambda reports
+    /// Runtime.ExitError and retries the init on the next request) and returns what it wrote.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ExitOutputAsync(TimeSpan timeout)
+    {
+        await Task.WhenAny(process.Exited, runtimeApi.InitError, Task.Delay(timeout));
+        Assert.True(process.HasExited || runtimeApi.InitError.IsCompleted, $"The function did not fail its init within {timeout.TotalSeconds:0} s:\n{string.Join('\n', Output.TakeLast(20))}");
+        return await SettledOutputAsync();
+    }
+
     /// <summary>The init error the function reported to the Runtime API, if any.</summary>
     public Task<InvocationResult> InitError => runtimeApi.InitError;
 
