@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Samples.StandIns;
 
 namespace Samples.Testing;
 
@@ -37,10 +33,7 @@ public sealed class RecordingServer : IAsyncDisposable
 
     public static async Task<RecordingServer> StartAsync(Func<RecordedRequest, Task<IResult>> respond)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var server = new RecordingServer(builder.Build(), respond);
+        var server = new RecordingServer(LoopbackApp.Create(), respond);
         server.app.Run(async context =>
         {
             using var reader = new StreamReader(context.Request.Body);
@@ -52,8 +45,7 @@ public sealed class RecordingServer : IAsyncDisposable
             server.requests.Enqueue(request);
             await (await server.Respond(request)).ExecuteAsync(context);
         });
-        await server.app.StartAsync();
-        server.Url = new Uri(server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        server.Url = await LoopbackApp.StartAsync(server.app);
         return server;
     }
 

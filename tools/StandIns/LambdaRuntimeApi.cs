@@ -3,12 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Samples.StandIns;
 
@@ -41,14 +36,9 @@ public sealed class LambdaRuntimeApi : IAsyncDisposable
 
     public static async Task<LambdaRuntimeApi> StartAsync(string? functionArn = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var api = new LambdaRuntimeApi(builder.Build()) { FunctionArn = functionArn ?? "arn:aws:lambda:us-east-1:000000000000:function:local" };
+        var api = new LambdaRuntimeApi(LoopbackApp.Create()) { FunctionArn = functionArn ?? "arn:aws:lambda:us-east-1:000000000000:function:local" };
         api.Map();
-        await api.app.StartAsync();
-        var address = api.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        api.HostAndPort = new Uri(address).Authority;
+        api.HostAndPort = (await LoopbackApp.StartAsync(api.app)).Authority;
         return api;
     }
 
