@@ -10,6 +10,7 @@ using Amazon.Lambda.RuntimeSupport;
 using Microsoft.Extensions.Logging;
 using Samples.ServiceDefaults;
 using Samples.ServiceDefaults.Logging;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace Samples.DeploymentHooks;
 
@@ -71,10 +72,10 @@ public static partial class PreTrafficHookFunction
         });
     }
 
-    [LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "{Target} is healthy: reported Succeeded")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Target} is healthy: reported Succeeded")]
     private static partial void LogHealthy(ILogger logger, string target);
 
-    [LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "{Target} is not healthy: reported Failed. {Problem}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Target} is not healthy: reported Failed. {Problem}")]
     private static partial void LogUnhealthy(ILogger logger, string target, string problem);
 }
 

@@ -31,7 +31,7 @@ public sealed class PreTrafficHookRuntimeTests : IAsyncLifetime
             ["TARGET_KIND"] = "HttpApi",
             ["AWS_ENDPOINT_URL_LAMBDA"] = lambda.Url.ToString().TrimEnd('/'),
             ["AWS_ENDPOINT_URL_CODEDEPLOY"] = codeDeploy.Url.ToString().TrimEnd('/'),
-            ["POWERTOOLS_SERVICE_NAME"] = "deployment-hooks",
+            ["POWERTOOLS_SERVICE_NAME"] = "pretraffic-hook",
             ["POWERTOOLS_LOG_LEVEL"] = "Information",
         });
     }
@@ -60,7 +60,7 @@ public sealed class PreTrafficHookRuntimeTests : IAsyncLifetime
         Assert.Equal($"/2015-03-31/functions/{TargetVersion}/invocations", invoke.Path);
         Assert.Equal("GET /health", JsonNode.Parse(invoke.Body)!["routeKey"]!.GetValue<string>());
         AssertReported("d-HEALTHY1", "exec-healthy", "Succeeded");
-        LambdaLogs.AssertEveryLineIsPowertoolsJson(await hook.SettledOutputAsync(), "deployment-hooks");
+        LambdaLogs.AssertEveryLineIsPowertoolsJson(await hook.SettledOutputAsync(), "pretraffic-hook");
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class PreTrafficHookRuntimeTests : IAsyncLifetime
 
         Assert.True(result.Succeeded, result.Payload);
         AssertReported("d-UNHEALTHY", "exec-unhealthy", "Failed");
-        Assert.Contains(LambdaLogs.AssertEveryLineIsPowertoolsJson(await hook.SettledOutputAsync(), "deployment-hooks"),
+        Assert.Contains(LambdaLogs.AssertEveryLineIsPowertoolsJson(await hook.SettledOutputAsync(), "pretraffic-hook"),
             line => line["level"]!.GetValue<string>() == "Warning" && line["message"]!.GetValue<string>().Contains("503", StringComparison.Ordinal));
     }
 
