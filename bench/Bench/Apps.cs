@@ -61,17 +61,10 @@ internal static class Apps
         using var process = Start(app, port, environment);
         await WaitForOkAsync(http, path, TimeSpan.FromSeconds(60));
         var elapsed = clock.Elapsed.TotalMilliseconds;
-        var residentMb = ResidentMegabytes(process.Id);
+        var residentMb = ChildProcess.ResidentBytes(process.Id) / 1024.0 / 1024.0;
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
         return new ColdSample(elapsed, residentMb);
-    }
-
-    /// <summary>VmRSS from /proc: what Lambda's "Max Memory Used" counts for the process.</summary>
-    private static double ResidentMegabytes(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
     }
 
     public static async Task WaitForOkAsync(HttpClient http, string path, TimeSpan timeout)

@@ -71,8 +71,6 @@ public sealed class LambdaFunction : IAsyncDisposable
         return seen;
     }
 
-    public long ResidentBytes => process.ResidentBytes;
-
     /// <summary>The executable Lambda would start for <paramref name="project"/>: its managed assembly or its AOT bootstrap.</summary>
     public static string Executable(string project, string assembly) => NativeAotDirectory is { } directory
         ? Path.Combine(Path.GetFullPath(directory, RepositoryLayout.Root), project, "bootstrap")
@@ -85,13 +83,14 @@ public sealed class LambdaFunction : IAsyncDisposable
     {
         var runtimeApi = await LambdaRuntimeApi.StartAsync($"arn:aws:lambda:us-east-1:000000000000:function:{functionName}");
         var xray = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-        var daemon = $"127.0.0.1:{((IPEndPoint)xray.Client.LocalEndPoint!).Port}";
+        var port = ((IPEndPoint)xray.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The variables Lambda sets for its X-Ray daemon, pointed at this test's UDP port.
         var process = LambdaFunctionProcess.Start(runtimeApi, Executable(project, assembly), functionName, new Dictionary<string, string>(environment)
         {
-            ["AWS_XRAY_DAEMON_ADDRESS"] = daemon,
+            ["AWS_XRAY_DAEMON_ADDRESS"] = "127.0.0.1:" + port,
             ["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR",
-            ["_AWS_XRAY_DAEMON_ADDRESS"] = daemon[..daemon.IndexOf(':', StringComparison.Ordinal)],
-            ["_AWS_XRAY_DAEMON_PORT"] = daemon[(daemon.IndexOf(':', StringComparison.Ordinal) + 1)..],
+            ["_AWS_XRAY_DAEMON_ADDRESS"] = "127.0.0.1",
+            ["_AWS_XRAY_DAEMON_PORT"] = port,
         });
         return new LambdaFunction(runtimeApi, process, xray);
     }
@@ -141,9 +140,6 @@ public sealed class LambdaFunction : IAsyncDisposable
         Assert.True(process.HasExited || runtimeApi.InitError.IsCompleted, $"The function did not fail its init within {timeout.TotalSeconds:0} s:\n{string.Join('\n', Output.TakeLast(20))}");
         return await SettledOutputAsync();
     }
-
-    /// <summary>The init error the function reported to the Runtime API, if any.</summary>
-    public Task<InvocationResult> InitError => runtimeApi.InitError;
 
     private async Task ReceiveSegmentsAsync()
     {

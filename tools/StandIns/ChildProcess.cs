@@ -29,6 +29,13 @@ public static class ChildProcess
         return process;
     }
 
+    /// <summary>A process's resident memory now (VmRSS from /proc): what Lambda's "Max Memory Used" counts.</summary>
+    public static long ResidentBytes(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(line => line.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
     public static void EnsurePortIsFree(int port)
     {
         try

@@ -15,7 +15,6 @@ public sealed class LambdaFunctionProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly ConcurrentQueue<string> output;
-
     private readonly DirectoryInfo home;
 
     private LambdaFunctionProcess(Process process, ConcurrentQueue<string> output, DirectoryInfo home)
@@ -34,14 +33,7 @@ public sealed class LambdaFunctionProcess : IAsyncDisposable
     public Task Exited => process.WaitForExitAsync();
 
     /// <summary>Resident memory of the process now (VmRSS): what Lambda's "Max Memory Used" reports at its peak.</summary>
-    public long ResidentBytes
-    {
-        get
-        {
-            var line = File.ReadLines($"/proc/{process.Id}/status").First(line => line.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-    }
+    public long ResidentBytes => ChildProcess.ResidentBytes(process.Id);
 
     /// <summary>
     /// Starts the function whose entry point is <paramref name="executable"/>: <c>{Assembly}.dll</c> (managed) or

@@ -23,20 +23,24 @@ public sealed class LambdaRuntimeApi : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Invocation> inFlight = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource<InvocationResult> initError = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private LambdaRuntimeApi(WebApplication app) => this.app = app;
+    private LambdaRuntimeApi(WebApplication app, string functionArn)
+    {
+        this.app = app;
+        FunctionArn = functionArn;
+    }
 
     /// <summary>host:port, the value of AWS_LAMBDA_RUNTIME_API.</summary>
     public string HostAndPort { get; private set; } = "";
 
     /// <summary>The function ARN sent with every event.</summary>
-    public string FunctionArn { get; init; } = "arn:aws:lambda:us-east-1:000000000000:function:local";
+    public string FunctionArn { get; }
 
     /// <summary>The init error the function reported, if it reported one.</summary>
     public Task<InvocationResult> InitError => initError.Task;
 
     public static async Task<LambdaRuntimeApi> StartAsync(string? functionArn = null)
     {
-        var api = new LambdaRuntimeApi(LoopbackApp.Create()) { FunctionArn = functionArn ?? "arn:aws:lambda:us-east-1:000000000000:function:local" };
+        var api = new LambdaRuntimeApi(LoopbackApp.Create(), functionArn ?? "arn:aws:lambda:us-east-1:000000000000:function:local");
         api.Map();
         api.HostAndPort = (await LoopbackApp.StartAsync(api.app)).Authority;
         return api;
