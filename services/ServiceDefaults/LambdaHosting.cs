@@ -43,9 +43,14 @@ public static class LambdaHosting
     {
         // The REST and WebSocket events are payload 1.0 (APIGatewayProxyRequest), the HTTP API's are 2.0: each has
         // its own serializer context, as their nested types share names (ProxyRequestContext...).
-        _ = eventSource == LambdaEventSource.HttpApi
-            ? builder.Services.AddAWSLambdaHosting(eventSource, new SourceGeneratorLambdaJsonSerializer<HttpApiEventsJson>(), KeepGatewayRequestId)
-            : builder.Services.AddAWSLambdaHosting(eventSource, new SourceGeneratorLambdaJsonSerializer<ProxyEventsJson>(), KeepGatewayRequestId);
+        if (eventSource == LambdaEventSource.HttpApi)
+        {
+            builder.Services.AddAWSLambdaHosting(eventSource, new SourceGeneratorLambdaJsonSerializer<HttpApiEventsJson>(), KeepGatewayRequestId);
+        }
+        else
+        {
+            builder.Services.AddAWSLambdaHosting(eventSource, new SourceGeneratorLambdaJsonSerializer<ProxyEventsJson>(), KeepGatewayRequestId);
+        }
 
         if (!IsRunningInLambda)
         {
