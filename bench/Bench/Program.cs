@@ -6,6 +6,7 @@ using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using Samples.Bench;
 using Samples.Products;
+using Samples.ServiceDefaults.Data;
 using Samples.StandIns;
 
 // Warm latency: each service's GET through its app against a raw DynamoDB GetItem of the same item (the
@@ -50,8 +51,9 @@ using (var cognito = new CognitoLocal(new HttpClient()))
 
 var repository = new ProductRepository(dynamoDb, Options.Create(new ProductsOptions { TableName = "BenchProducts" }));
 var now = DateTimeOffset.UtcNow;
-var product = Product.Create(ProductId.New(now), new ProductDraft("Espresso cup", "Porcelain, 80 ml.", 12.50m, "EUR", ["kitchen", "coffee"]), now, "bench");
-await repository.CreateAsync(product, CancellationToken.None);
+var seeded = WriteToken.New(now);
+var product = Product.Create(seeded.Value, new ProductDraft("Espresso cup", "Porcelain, 80 ml.", 12.50m, "EUR", ["kitchen", "coffee"]), now, "bench");
+await repository.CreateAsync(product, seeded, CancellationToken.None);
 
 // Published the way `sam build` packages a function: ReadyToRun (managed runtime) and NativeAot=true.
 var bareDll = await Publisher.PublishAsync(Path.Combine("bench", "BareApp", "BareApp.csproj"), "BareApp", configuration);

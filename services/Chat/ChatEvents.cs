@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Validation;
 
 namespace Samples.Chat;
@@ -36,7 +37,7 @@ public static class ChatEvents
     }
 
     public static async Task<IResult> OnConnect(
-        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, TimeProvider clock, CancellationToken cancellationToken)
+        WebSocketEvent origin, HttpContext context, WriteToken token, ConnectionRepository connections, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (origin.UserId is not { } userId)
         {
@@ -49,8 +50,18 @@ public static class ChatEvents
             return TypedResults.BadRequest();
         }
 
-        var added = await connections.AddAsync(new Connection(origin.ConnectionId, userId, origin.DisplayName ?? userId, room, clock.GetUtcNow()), cancellationToken);
-        return added ? TypedResults.Ok() : TypedResults.Conflict();
+        try
+        {
+            var added = await connections.AddAsync(new Connection(origin.ConnectionId, userId, origin.DisplayName ?? userId, room, clock.GetUtcNow()), token, cancellationToken);
+            return added ? TypedResults.Ok() : TypedResults.Conflict();
+        }
+        catch (Exception exception) when (DependencyFailure.IsDependencyFailure(exception, cancellationToken))
+        {
+            // The handshake is refused (503), yet an attempt may have stored the record before its answer was lost:
+            // take it back, so that a refused handshake leaves no connection behind.
+            await connections.RemoveOwnAsync(origin.ConnectionId, token);
+            throw;
+        }
     }
 
     public static async Task<IResult> OnDisconnect(WebSocketEvent origin, ConnectionRepository connections, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
+using Samples.ServiceDefaults.Data;
 
 namespace Samples.Chat;
 
@@ -23,8 +24,11 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
 
     private readonly string tableName = options.Value.TableName;
 
-    /// <returns>False when a record for this connection id already exists.</returns>
-    public async Task<bool> AddAsync(Connection connection, CancellationToken cancellationToken)
+    /// <returns>
+    /// False when another event's record holds this connection id. An earlier attempt of this event (the SDK's
+    /// retry after a lost answer) is recognised by its write token and counts as added.
+    /// </returns>
+    public async Task<bool> AddAsync(Connection connection, WriteToken token, CancellationToken cancellationToken)
     {
         try
         {
@@ -39,15 +43,17 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
                     [RoomAttribute] = new() { S = connection.Room },
                     ["connectedAt"] = new() { S = connection.ConnectedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) },
                     [TimeToLiveAttribute] = new() { N = (connection.ConnectedAt + Lifetime).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) },
+                    [WriteToken.Attribute] = token.ToAttribute(),
                 },
                 ConditionExpression = "attribute_not_exists(#key)",
                 ExpressionAttributeNames = new() { ["#key"] = KeyAttribute },
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             }, cancellationToken);
             return true;
         }
-        catch (ConditionalCheckFailedException)
+        catch (ConditionalCheckFailedException failed)
         {
-            return false;
+            return token.Wrote(failed.Item);
         }
     }
 
@@ -75,6 +81,7 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
     }
 
     /// <returns>False when the connection has no record (it disconnected meanwhile).</returns>
+    /// <remarks>Safe to repeat as it is: a retry sets the same room on the same record.</remarks>
     public async Task<bool> MoveAsync(string connectionId, string room, CancellationToken cancellationToken)
     {
         try
@@ -99,6 +106,34 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
     /// <summary>Removes the record; removing one that is already gone is not an error ($disconnect may repeat).</summary>
     public Task RemoveAsync(string connectionId, CancellationToken cancellationToken) =>
         dynamoDb.DeleteItemAsync(new DeleteItemRequest { TableName = tableName, Key = Key(connectionId) }, cancellationToken);
+
+    /// <summary>
+    /// Removes the record if <paramref name="token"/> wrote it: the clean-up of a handshake that is being refused.
+    /// One attempt within <see cref="CleanUpTimeout"/>, never the caller's budget, which is spent; if DynamoDB cannot
+    /// take it either, the record's TTL and the first broadcast that meets its closed connection (410) remove it.
+    /// </summary>
+    public async Task RemoveOwnAsync(string connectionId, WriteToken token)
+    {
+        using var timeout = new CancellationTokenSource(CleanUpTimeout);
+        try
+        {
+            await dynamoDb.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = tableName,
+                Key = Key(connectionId),
+                ConditionExpression = "#token = :token",
+                ExpressionAttributeNames = new() { ["#token"] = WriteToken.Attribute },
+                ExpressionAttributeValues = new() { [":token"] = token.ToAttribute() },
+            }, timeout.Token);
+        }
+        catch (Exception exception) when (exception is ConditionalCheckFailedException || DependencyFailure.IsDependencyFailure(exception, CancellationToken.None))
+        {
+            // Nothing of ours was stored, or DynamoDB is still away: the TTL takes it.
+        }
+    }
+
+    /// <summary>How long the clean-up of a refused handshake may add to its answer.</summary>
+    public static readonly TimeSpan CleanUpTimeout = TimeSpan.FromSeconds(1.5);
 
     /// <summary>The connection ids in a room, a page of the index at a time.</summary>
     public async IAsyncEnumerable<IReadOnlyList<string>> MembersAsync(string room, [EnumeratorCancellation] CancellationToken cancellationToken)

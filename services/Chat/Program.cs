@@ -5,8 +5,9 @@ using Samples.ServiceDefaults.Data;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
-// Events carry whole WebSocket messages: up to API Gateway's 128 KB, not the HTTP services' 64 KB.
-builder.AddServiceDefaults(maxRequestBodyBytes: WebSocketEvent.MaxMessageBytes);
+// Events carry whole WebSocket messages: up to API Gateway's 128 KB, not the HTTP services' 64 KB. A broadcast
+// posts to every member of the room, so its deadline is API Gateway's 29 s less a margin, not a CRUD call's 5 s.
+builder.AddServiceDefaults(maxRequestBodyBytes: WebSocketEvent.MaxMessageBytes, requestDeadline: TimeSpan.FromSeconds(25));
 builder.AddLambdaHosting(LambdaEventSource.WebsocketApi);
 
 builder.Services.AddTableServiceOptions<ChatOptions, ChatOptionsValidator>(ChatOptions.SectionName, (options, section) => section.Bind(options));

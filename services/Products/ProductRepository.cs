@@ -30,25 +30,25 @@ public sealed class ProductRepository(IAmazonDynamoDB dynamoDb, IOptions<Product
         return new Page<Product>([.. items.Select(FromItem)], next);
     }
 
-    /// <returns>False when a product with this id already exists.</returns>
-    public Task<bool> CreateAsync(Product product, CancellationToken cancellationToken)
+    /// <returns>The product as stored (an earlier attempt of the same request may have stored it); null when another request's product has this id.</returns>
+    public async Task<Product?> CreateAsync(Product product, WriteToken token, CancellationToken cancellationToken)
     {
         var fields = Fields(new ProductDraft(product.Name, product.Description, product.Price, product.Currency, product.Tags), product.UpdatedAt);
         fields[Attributes.CreatedAt] = Timestamp(product.CreatedAt);
         fields[Attributes.CreatedBy] = new() { S = product.CreatedBy };
-        return table.CreateAsync(product.Id, fields, cancellationToken);
+        return await table.CreateAsync(product.Id, fields, token, cancellationToken) is { } stored ? FromItem(stored) : null;
     }
 
     /// <summary>Replaces the client-editable fields if the stored version is <paramref name="expectedVersion"/>.</summary>
     public async Task<WriteResult<Product>> ReplaceAsync(
-        string id, ProductDraft draft, long expectedVersion, DateTimeOffset now, CancellationToken cancellationToken)
+        string id, ProductDraft draft, long expectedVersion, DateTimeOffset now, WriteToken token, CancellationToken cancellationToken)
     {
-        var result = await table.ReplaceAsync(id, Fields(draft, now), expectedVersion, cancellationToken);
+        var result = await table.ReplaceAsync(id, Fields(draft, now), expectedVersion, token, cancellationToken);
         return new(result.Outcome, result.Value is { } item ? FromItem(item) : null);
     }
 
-    public Task<WriteOutcome> DeleteAsync(string id, long? expectedVersion, CancellationToken cancellationToken) =>
-        table.DeleteAsync(id, expectedVersion, cancellationToken);
+    public Task<WriteOutcome> DeleteAsync(string id, long? expectedVersion, WriteToken token, CancellationToken cancellationToken) =>
+        table.DeleteAsync(id, expectedVersion, token, cancellationToken);
 
     /// <summary>The attributes a client's draft sets; null removes one (a replace without a description).</summary>
     private static Dictionary<string, AttributeValue?> Fields(ProductDraft draft, DateTimeOffset updatedAt) => new()

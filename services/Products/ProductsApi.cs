@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Http;
+using Samples.ServiceDefaults.Idempotency;
 using Samples.ServiceDefaults.Observability;
 
 namespace Samples.Products;
@@ -20,7 +21,7 @@ public static class ProductsApi
 
         products.MapGet("", ListProducts).AllowAnonymous();
         products.MapGet("/{id}", GetProduct).AllowAnonymous();
-        products.MapPost("", CreateProduct).RequireAuthorization(Policies.Admin);
+        products.MapPost("", CreateProduct).RequireAuthorization(Policies.Admin).WithIdempotencyKey();
         products.MapPut("/{id}", ReplaceProduct).RequireAuthorization(Policies.Admin);
         products.MapDelete("/{id}", DeleteProduct).RequireAuthorization(Policies.Admin);
 
@@ -52,16 +53,20 @@ public static class ProductsApi
             : NotFound(id);
     }
 
+    /// <summary>
+    /// The new product's id is the request's write token: a retry of the same Idempotency-Key names the same
+    /// product, so a create whose answer was lost is found and answered, never made twice.
+    /// </summary>
     public static async Task<Results<Created<Product>, ProblemHttpResult>> CreateProduct(
-        ProductInput input, ClaimsPrincipal user, ProductRepository repository, TimeProvider clock, BusinessMetrics metrics,
+        ProductInput input, ClaimsPrincipal user, WriteToken token, ProductRepository repository, TimeProvider clock, BusinessMetrics metrics,
         HttpResponse response, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var product = Product.Create(ProductId.New(now), input.ToDraft(), now, user.Subject());
-        if (!await repository.CreateAsync(product, cancellationToken))
+        var id = token.Value;
+        if (await repository.CreateAsync(Product.Create(id, input.ToDraft(), now, user.Subject()), token, cancellationToken) is not { } product)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Product already exists",
-                detail: $"A product with id '{product.Id}' already exists.");
+                detail: $"A product with id '{id}' already exists.");
         }
 
         metrics.Count(Metric.Created);
@@ -69,7 +74,7 @@ public static class ProductsApi
     }
 
     public static async Task<Results<Ok<Product>, ValidationProblem, ProblemHttpResult>> ReplaceProduct(
-        string id, RequiredIfMatch ifMatch, ProductInput input, ProductRepository repository, TimeProvider clock,
+        string id, RequiredIfMatch ifMatch, ProductInput input, WriteToken token, ProductRepository repository, TimeProvider clock,
         HttpResponse response, CancellationToken cancellationToken)
     {
         if (!ProductId.IsValid(id))
@@ -77,20 +82,20 @@ public static class ProductsApi
             return ProductId.Invalid();
         }
 
-        var result = await repository.ReplaceAsync(id, input.ToDraft(), ifMatch.Version, clock.GetUtcNow(), cancellationToken);
+        var result = await repository.ReplaceAsync(id, input.ToDraft(), ifMatch.Version, clock.GetUtcNow(), token, cancellationToken);
         return IfMatch.Replaced(result, response, () => NotFound(id), Metric.Replaced);
     }
 
     /// <summary>If-Match is optional here: without it the delete is unconditional, with it the version must match.</summary>
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteProduct(
-        string id, OptionalIfMatch ifMatch, ProductRepository repository, HttpResponse response, CancellationToken cancellationToken)
+        string id, OptionalIfMatch ifMatch, WriteToken token, ProductRepository repository, HttpResponse response, CancellationToken cancellationToken)
     {
         if (!ProductId.IsValid(id))
         {
             return ProductId.Invalid();
         }
 
-        return IfMatch.Deleted(await repository.DeleteAsync(id, ifMatch.Version, cancellationToken), response, () => NotFound(id), Metric.Deleted);
+        return IfMatch.Deleted(await repository.DeleteAsync(id, ifMatch.Version, token, cancellationToken), response, () => NotFound(id), Metric.Deleted);
     }
 
     /// <summary>The business metrics this API counts (see BusinessMetrics).</summary>
@@ -105,11 +110,9 @@ public static class ProductsApi
         statusCode: StatusCodes.Status404NotFound, title: "Product not found", detail: $"No product has id '{id}'.");
 }
 
-/// <summary>Product ids are made by the server: a time-ordered UUID (v7) as 32 lower-case hex digits.</summary>
+/// <summary>Product ids are made by the server: a time-ordered UUID (v7) as 32 lower-case hex digits (a <see cref="WriteToken"/>).</summary>
 public static class ProductId
 {
-    public static string New(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
-
     public static bool IsValid(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
 
     public static ValidationProblem Invalid() => TypedResults.ValidationProblem(

@@ -1,10 +1,12 @@
 using Samples.Products;
 using Samples.ServiceDefaults;
 using Samples.ServiceDefaults.Data;
+using Samples.ServiceDefaults.Idempotency;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddIdempotencyKeys();
 builder.AddLambdaHosting(LambdaEventSource.HttpApi, readRoute: "/products?limit=1");
 
 builder.Services.AddTableServiceOptions<ProductsOptions, ProductsOptionsValidator>(ProductsOptions.SectionName, (options, section) => section.Bind(options));

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -17,6 +18,7 @@ using Microsoft.Extensions.Logging.Console;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Http;
+using Samples.ServiceDefaults.Idempotency;
 using Samples.ServiceDefaults.Json;
 using Samples.ServiceDefaults.Logging;
 using Samples.ServiceDefaults.Observability;
@@ -29,12 +31,23 @@ public static class ServiceDefaultsExtensions
     public const long DefaultMaxRequestBodyBytes = 64 * 1024;
 
     /// <summary>
+    /// How long a request may take before it answers 503 (see DependencyFailureHandler): three DynamoDB attempts of
+    /// 1.5 s and the backoff between them fit; API Gateway's 29 s is far off.
+    /// </summary>
+    public static readonly TimeSpan DefaultRequestDeadline = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Everything a service shares with the others: JSON logs, authentication, problem details, strict
     /// JSON, DynamoDB, OpenAPI and health. Lambda hosting is the service's own line (LambdaHosting.cs).
     /// </summary>
-    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, long maxRequestBodyBytes = DefaultMaxRequestBodyBytes)
+    /// <param name="builder">The service's builder.</param>
+    /// <param name="maxRequestBodyBytes">The largest request body; larger ones get 413 (see RequestBodyLimit).</param>
+    /// <param name="requestDeadline">The request's time budget; <see cref="DefaultRequestDeadline"/> unless the service needs longer.</param>
+    public static WebApplicationBuilder AddServiceDefaults(
+        this WebApplicationBuilder builder, long maxRequestBodyBytes = DefaultMaxRequestBodyBytes, TimeSpan? requestDeadline = null)
     {
         builder.Services.AddSingleton(new RequestBodyLimit.Options(maxRequestBodyBytes));
+        DependencyFailureHandler.AddRequestDeadline(builder.Services, requestDeadline ?? DefaultRequestDeadline);
         // No "Server: Kestrel" banner: it tells an attacker what to look up, and nobody else needs it.
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
         var service = ServiceName(builder);
@@ -62,8 +75,8 @@ public static class ServiceDefaultsExtensions
         services.AddOptions<CorsOptions>().Configure<IConfiguration>((cors, configuration) => cors.AddDefaultPolicy(policy => policy
             .WithOrigins(configuration["Cors:AllowedOrigins"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [])
             .WithMethods("GET", "POST", "PUT", "DELETE")
-            .WithHeaders("Authorization", "Content-Type", "If-Match", "X-Correlation-Id", "X-Api-Key")
-            .WithExposedHeaders("ETag", "Location", "X-Correlation-Id")
+            .WithHeaders("Authorization", "Content-Type", "If-Match", IdempotencyKey.HeaderName, "X-Correlation-Id", "X-Api-Key")
+            .WithExposedHeaders("ETag", "Location", "X-Correlation-Id", IdempotentRequests.ReplayedHeader)
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
@@ -109,19 +122,24 @@ public static class ServiceDefaultsExtensions
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseRouting();
+        app.UseRequestTimeouts();
         app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
+        if (app.Services.GetService<IdempotencyStore>() is not null)
+        {
+            app.UseMiddleware<IdempotentRequests>();
+        }
 
         // Operational endpoints for local runs and tooling; the API Gateway routes in
         // infra/template.yaml do not expose them.
-        app.MapHealthChecks("/health").AllowAnonymous().WithMetadata(LocalOnlyEndpoint.Instance);
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync }).AllowAnonymous().WithMetadata(LocalOnlyEndpoint.Instance);
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous().WithMetadata(LocalOnlyEndpoint.Instance);
         return app;
     }
 
     /// <summary>The service's name in logs and metrics: POWERTOOLS_SERVICE_NAME (the template sets it), else the app's.</summary>
-    private static string ServiceName(WebApplicationBuilder builder) =>
+    internal static string ServiceName(WebApplicationBuilder builder) =>
         Environment.GetEnvironmentVariable("POWERTOOLS_SERVICE_NAME") is { Length: > 0 } name
             ? name
             : builder.Environment.ApplicationName.ToLowerInvariant();

@@ -1,10 +1,12 @@
 using Samples.ServiceDefaults;
 using Samples.ServiceDefaults.Data;
+using Samples.ServiceDefaults.Idempotency;
 using Samples.Users;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddIdempotencyKeys();
 builder.AddLambdaHosting(LambdaEventSource.RestApi, readRoute: "/users/me");
 
 builder.Services.AddTableServiceOptions<UsersOptions, UsersOptionsValidator>(UsersOptions.SectionName, (options, section) => section.Bind(options));

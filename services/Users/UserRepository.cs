@@ -43,12 +43,12 @@ public sealed class UserRepository(IAmazonDynamoDB dynamoDb, IOptions<UsersOptio
         return new Page<UserProfile>([.. items.Select(FromItem)], next);
     }
 
-    /// <returns>False when this user already has a profile.</returns>
-    public Task<bool> CreateAsync(UserProfile profile, CancellationToken cancellationToken)
+    /// <returns>The profile as stored (an earlier attempt of the same request may have stored it); null when this user already had one.</returns>
+    public async Task<UserProfile?> CreateAsync(UserProfile profile, WriteToken token, CancellationToken cancellationToken)
     {
         var fields = Fields(new ProfileDraft(profile.DisplayName, profile.Bio, profile.AvatarUrl), profile.Email, profile.UpdatedAt);
         fields[Attributes.CreatedAt] = Timestamp(profile.CreatedAt);
-        return table.CreateAsync(profile.UserId, fields, cancellationToken);
+        return await table.CreateAsync(profile.UserId, fields, token, cancellationToken) is { } stored ? FromItem(stored) : null;
     }
 
     /// <summary>
@@ -56,7 +56,7 @@ public sealed class UserRepository(IAmazonDynamoDB dynamoDb, IOptions<UsersOptio
     /// e-mail is refreshed only when the caller is the user (<paramref name="email"/> from their token).
     /// </summary>
     public async Task<WriteResult<UserProfile>> ReplaceAsync(
-        string userId, ProfileDraft draft, string? email, long expectedVersion, DateTimeOffset now, CancellationToken cancellationToken)
+        string userId, ProfileDraft draft, string? email, long expectedVersion, DateTimeOffset now, WriteToken token, CancellationToken cancellationToken)
     {
         var fields = Fields(draft, email, now);
         if (email is null)
@@ -64,12 +64,12 @@ public sealed class UserRepository(IAmazonDynamoDB dynamoDb, IOptions<UsersOptio
             fields.Remove(EmailAttribute); // kept as stored, not removed
         }
 
-        var result = await table.ReplaceAsync(userId, fields, expectedVersion, cancellationToken);
+        var result = await table.ReplaceAsync(userId, fields, expectedVersion, token, cancellationToken);
         return new(result.Outcome, result.Value is { } item ? FromItem(item) : null);
     }
 
-    public Task<WriteOutcome> DeleteAsync(string userId, long? expectedVersion, CancellationToken cancellationToken) =>
-        table.DeleteAsync(userId, expectedVersion, cancellationToken);
+    public Task<WriteOutcome> DeleteAsync(string userId, long? expectedVersion, WriteToken token, CancellationToken cancellationToken) =>
+        table.DeleteAsync(userId, expectedVersion, token, cancellationToken);
 
     /// <summary>The attributes a write sets; null removes one (a replace that clears the bio).</summary>
     private static Dictionary<string, AttributeValue?> Fields(ProfileDraft draft, string? email, DateTimeOffset updatedAt) => new()

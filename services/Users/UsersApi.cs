@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Http;
+using Samples.ServiceDefaults.Idempotency;
 using Samples.ServiceDefaults.Observability;
 
 namespace Samples.Users;
@@ -19,7 +20,7 @@ public static class UsersApi
     {
         var users = app.MapGroup("/users").WithTags("Users").RequireAuthorization();
 
-        users.MapPost("", CreateProfile);
+        users.MapPost("", CreateProfile).WithIdempotencyKey();
         users.MapGet("", ListProfiles).RequireAuthorization(Policies.Admin);
         foreach (var profile in new[] { "/me", "/{userId}" })
         {
@@ -32,7 +33,7 @@ public static class UsersApi
     }
 
     public static async Task<Results<Created<UserProfile>, ValidationProblem, ProblemHttpResult>> CreateProfile(
-        NewUserProfileInput input, ClaimsPrincipal caller, UserRepository repository, TimeProvider clock, BusinessMetrics metrics,
+        NewUserProfileInput input, ClaimsPrincipal caller, WriteToken token, UserRepository repository, TimeProvider clock, BusinessMetrics metrics,
         HttpResponse response, CancellationToken cancellationToken)
     {
         var self = caller.Subject();
@@ -44,8 +45,8 @@ public static class UsersApi
                 detail: "Only an admin can create a profile for another user.");
         }
 
-        var profile = UserProfile.Create(userId, forSomeoneElse ? null : caller.Email(), input.ToDraft(), clock.GetUtcNow());
-        if (!await repository.CreateAsync(profile, cancellationToken))
+        var draft = UserProfile.Create(userId, forSomeoneElse ? null : caller.Email(), input.ToDraft(), clock.GetUtcNow());
+        if (await repository.CreateAsync(draft, token, cancellationToken) is not { } profile)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Profile already exists",
                 detail: $"User '{userId}' already has a profile. Read it and replace it with PUT instead.");
@@ -82,20 +83,20 @@ public static class UsersApi
             : ProfileOwner.NotFound(owner.UserId);
 
     public static async Task<Results<Ok<UserProfile>, ValidationProblem, ProblemHttpResult>> ReplaceProfile(
-        ProfileOwner owner, RequiredIfMatch ifMatch, UserProfileInput input, ClaimsPrincipal caller, UserRepository repository,
+        ProfileOwner owner, RequiredIfMatch ifMatch, UserProfileInput input, ClaimsPrincipal caller, WriteToken token, UserRepository repository,
         TimeProvider clock, HttpResponse response, CancellationToken cancellationToken)
     {
         // The e-mail is the token's: refreshed when users save their own profile, kept when an admin does.
         var email = owner.IsCaller ? caller.Email() : null;
-        var result = await repository.ReplaceAsync(owner.UserId, input.ToDraft(), email, ifMatch.Version, clock.GetUtcNow(), cancellationToken);
+        var result = await repository.ReplaceAsync(owner.UserId, input.ToDraft(), email, ifMatch.Version, clock.GetUtcNow(), token, cancellationToken);
         return IfMatch.Replaced(result, response, () => ProfileOwner.NotFound(owner.UserId), Metric.Replaced);
     }
 
     /// <summary>If-Match is optional here: without it the delete is unconditional, with it the version must match.</summary>
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteProfile(
-        ProfileOwner owner, OptionalIfMatch ifMatch, UserRepository repository, HttpResponse response, CancellationToken cancellationToken) =>
+        ProfileOwner owner, OptionalIfMatch ifMatch, WriteToken token, UserRepository repository, HttpResponse response, CancellationToken cancellationToken) =>
         IfMatch.Deleted(
-            await repository.DeleteAsync(owner.UserId, ifMatch.Version, cancellationToken), response, () => ProfileOwner.NotFound(owner.UserId), Metric.Deleted);
+            await repository.DeleteAsync(owner.UserId, ifMatch.Version, token, cancellationToken), response, () => ProfileOwner.NotFound(owner.UserId), Metric.Deleted);
 
     /// <summary>The business metrics this API counts: profile writes (see BusinessMetrics).</summary>
     public static class Metric

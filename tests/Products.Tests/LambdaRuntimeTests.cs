@@ -14,12 +14,14 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
 
     private LambdaFunction function = null!;
     private string table = "";
+    private string idempotencyTable = "";
 
     public async ValueTask InitializeAsync()
     {
         table = await TestTables.CreateAsync("ProductsTable");
+        idempotencyTable = await TestTables.CreateAsync("IdempotencyTable");
         function = await LambdaFunction.StartAsync("Products", "Products", "ProductsFunction",
-            await LambdaFunction.AppEnvironmentAsync("products", new Dictionary<string, string> { ["Products__TableName"] = table }));
+            await LambdaFunction.AppEnvironmentAsync("products", new Dictionary<string, string> { ["Products__TableName"] = table, ["Idempotency__TableName"] = idempotencyTable }));
     }
 
     public ValueTask DisposeAsync() => function.DisposeAsync();
@@ -60,7 +62,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
     [Fact]
     public async Task A_function_without_its_cognito_pool_fails_its_init_and_says_which_setting()
     {
-        var environment = await LambdaFunction.AppEnvironmentAsync("products", new Dictionary<string, string> { ["Products__TableName"] = table });
+        var environment = await LambdaFunction.AppEnvironmentAsync("products", new Dictionary<string, string> { ["Products__TableName"] = table, ["Idempotency__TableName"] = idempotencyTable });
         environment.Remove("Auth__Authority");
         await using var misconfigured = await LambdaFunction.StartAsync("Products", "Products", "ProductsFunction", environment);
 

@@ -3,10 +3,12 @@ using System.Text.Json.Nodes;
 
 namespace Samples.Products.Tests;
 
-/// <summary>The Products app in memory, with a ProductsTable of its own.</summary>
-public class ProductsApp() : ServiceApp<Program>("ProductsTable")
+/// <summary>The Products app in memory, with a ProductsTable and an IdempotencyTable of its own.</summary>
+public class ProductsApp() : ServiceApp<Program>("ProductsTable", "IdempotencyTable")
 {
     public string Table => TableName("ProductsTable");
+
+    public string IdempotencyTable => TableName("IdempotencyTable");
 
     public static string AdminToken => TestIssuer.Token("admin-sub", ["admin"]);
 
@@ -36,5 +38,5 @@ public class ProductsApp() : ServiceApp<Program>("ProductsTable")
     }
 
     protected override IEnumerable<KeyValuePair<string, string?>> ServiceSettings(IReadOnlyDictionary<string, string> tables) =>
-        [new("Products:TableName", tables["ProductsTable"])];
+        [new("Products:TableName", tables["ProductsTable"]), new("Idempotency:TableName", tables["IdempotencyTable"])];
 }

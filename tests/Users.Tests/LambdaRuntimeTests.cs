@@ -12,12 +12,14 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
 {
     private LambdaFunction function = null!;
     private string table = "";
+    private string idempotencyTable = "";
 
     public async ValueTask InitializeAsync()
     {
         table = await TestTables.CreateAsync("UsersTable");
+        idempotencyTable = await TestTables.CreateAsync("IdempotencyTable");
         function = await LambdaFunction.StartAsync("Users", "Users", "UsersFunction",
-            await LambdaFunction.AppEnvironmentAsync("users", new Dictionary<string, string> { ["Users__TableName"] = table }));
+            await LambdaFunction.AppEnvironmentAsync("users", new Dictionary<string, string> { ["Users__TableName"] = table, ["Idempotency__TableName"] = idempotencyTable }));
     }
 
     public ValueTask DisposeAsync() => function.DisposeAsync();

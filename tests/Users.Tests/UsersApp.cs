@@ -3,10 +3,12 @@ using System.Text.Json.Nodes;
 
 namespace Samples.Users.Tests;
 
-/// <summary>The Users app in memory, with a UsersTable of its own.</summary>
-public sealed class UsersApp() : ServiceApp<Program>("UsersTable")
+/// <summary>The Users app in memory, with a UsersTable and an IdempotencyTable of its own.</summary>
+public sealed class UsersApp() : ServiceApp<Program>("UsersTable", "IdempotencyTable")
 {
     public string Table => TableName("UsersTable");
+
+    public string IdempotencyTable => TableName("IdempotencyTable");
 
     public static string Token(string sub, bool admin = false) => TestIssuer.Token(sub, admin ? ["admin"] : ["members"]);
 
@@ -40,5 +42,5 @@ public sealed class UsersApp() : ServiceApp<Program>("UsersTable")
     }
 
     protected override IEnumerable<KeyValuePair<string, string?>> ServiceSettings(IReadOnlyDictionary<string, string> tables) =>
-        [new("Users:TableName", tables["UsersTable"]), new("Cors:AllowedOrigins", "https://app.example.com")];
+        [new("Users:TableName", tables["UsersTable"]), new("Idempotency:TableName", tables["IdempotencyTable"]), new("Cors:AllowedOrigins", "https://app.example.com")];
 }

@@ -25,9 +25,9 @@ public sealed class LocalStack : IAsyncDisposable
     public static readonly IReadOnlyList<LocalService> Services =
     [
         // The browser client's origin (WebClientHost) may call both HTTP APIs, as AllowedOrigins allows in AWS.
-        new("products", "Products", 5100, new() { ["Products__TableName"] = "ProductsTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
+        new("products", "Products", 5100, new() { ["Products__TableName"] = "ProductsTable", ["Idempotency__TableName"] = "IdempotencyTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
         //#if (IncludeUsers)
-        new("users", "Users", 5200, new() { ["Users__TableName"] = "UsersTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
+        new("users", "Users", 5200, new() { ["Users__TableName"] = "UsersTable", ["Idempotency__TableName"] = "IdempotencyTable", ["Cors__AllowedOrigins"] = "http://localhost:3000" }),
         //#endif
         //#if (IncludeChat)
         new("chat", "Chat", 5301, new()

@@ -35,6 +35,7 @@ public static class AuthenticationSetup
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<CognitoAuthOptions>>((jwt, auth) => ConfigureCognito(jwt, auth.Value));
         services.AddSingleton<IClaimsTransformation, CognitoGroups>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, RefusalLog>();
 
         // A signed-in caller is one with a subject: every Cognito token has "sub".
         var signedIn = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim("sub").Build();
@@ -53,7 +54,7 @@ public static class AuthenticationSetup
         // The local Cognito emulator serves its metadata over plain http on localhost.
         jwt.RequireHttpsMetadata = auth.Authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
         jwt.MapInboundClaims = false; // keep Cognito's claim names: sub, email, cognito:groups
-        // Why a token failed is logged (JwtBearer logs it), never told to the caller in WWW-Authenticate.
+        // Why a token failed is logged (RefusalLog), never told to the caller in WWW-Authenticate.
         jwt.IncludeErrorDetails = false;
         jwt.TokenValidationParameters = ValidationParameters(auth);
     }

@@ -17,6 +17,10 @@ public static class DependencyFailure
         // A table that does not exist: deleted, or DynamoDB Local restarted empty. Nothing the client can fix.
         ResourceNotFoundException => true,
         ProvisionedThroughputExceededException or RequestLimitExceededException => true,
+        // A transaction (a delete, see VersionedTable) that collided with another write of the same item, or
+        // its first attempt still running: transient, the retry succeeds.
+        TransactionCanceledException canceled => canceled.CancellationReasons?.Any(reason => reason.Code is "TransactionConflict" or "ThrottlingError") == true,
+        TransactionInProgressException => true,
         AmazonServiceException service => (int)service.StatusCode >= 500 || service.StatusCode == HttpStatusCode.TooManyRequests
             || service.ErrorCode is "ThrottlingException" || service.InnerException is HttpRequestException or IOException or SocketException,
         // Raised inside the SDK: no connection, credentials not fetched, a response cut short.

@@ -29,6 +29,8 @@ public static class DynamoDbSetup
                 MaxErrorRetry = options.MaxRetries,
                 Timeout = options.AttemptTimeout,
                 ConnectTimeout = options.ConnectTimeout,
+                // An HttpClientFactory in the container is the client's: a proxy, or a test's fault injection.
+                HttpClientFactory = provider.GetService<HttpClientFactory>(),
             };
             if (string.IsNullOrWhiteSpace(options.ServiceUrl))
             {

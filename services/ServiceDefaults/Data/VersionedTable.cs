@@ -56,13 +56,19 @@ public sealed class VersionedTable(IAmazonDynamoDB dynamoDb, string tableName, s
     /// Creates the item at version 1 with every field that has a value. Fields without one are absent rather
     /// than empty: DynamoDB refuses empty strings in index keys, and sparse indexes stay sparse.
     /// </summary>
-    /// <returns>False when an item with this key already exists; nothing is overwritten.</returns>
-    public async Task<bool> CreateAsync(string key, IReadOnlyDictionary<string, AttributeValue?> fields, CancellationToken cancellationToken)
+    /// <returns>
+    /// The item as stored: this write's, or the one an earlier attempt of the same request stored (the SDK's
+    /// retry after a lost answer, or a retry of the same Idempotency-Key). Null when someone else's item has
+    /// this key; nothing is overwritten.
+    /// </returns>
+    public async Task<Dictionary<string, AttributeValue>?> CreateAsync(
+        string key, IReadOnlyDictionary<string, AttributeValue?> fields, WriteToken token, CancellationToken cancellationToken)
     {
         var item = new Dictionary<string, AttributeValue>
         {
             [keyAttribute] = new() { S = key },
             [VersionAttribute] = Number(1),
+            [WriteToken.Attribute] = token.ToAttribute(),
         };
         foreach (var (name, value) in fields)
         {
@@ -80,12 +86,13 @@ public sealed class VersionedTable(IAmazonDynamoDB dynamoDb, string tableName, s
                 Item = item,
                 ConditionExpression = "attribute_not_exists(#key)",
                 ExpressionAttributeNames = new() { ["#key"] = keyAttribute },
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             }, cancellationToken);
-            return true;
+            return item;
         }
-        catch (ConditionalCheckFailedException)
+        catch (ConditionalCheckFailedException failed)
         {
-            return false;
+            return token.Wrote(failed.Item) ? failed.Item : null;
         }
     }
 
@@ -95,15 +102,16 @@ public sealed class VersionedTable(IAmazonDynamoDB dynamoDb, string tableName, s
     /// Fields not named are kept (the key, creation time, owner...).
     /// </summary>
     public async Task<WriteResult<Dictionary<string, AttributeValue>>> ReplaceAsync(
-        string key, IReadOnlyDictionary<string, AttributeValue?> fields, long expectedVersion, CancellationToken cancellationToken)
+        string key, IReadOnlyDictionary<string, AttributeValue?> fields, long expectedVersion, WriteToken token, CancellationToken cancellationToken)
     {
-        var names = new Dictionary<string, string> { ["#key"] = keyAttribute, ["#version"] = VersionAttribute };
+        var names = new Dictionary<string, string> { ["#key"] = keyAttribute, ["#version"] = VersionAttribute, ["#token"] = WriteToken.Attribute };
         var values = new Dictionary<string, AttributeValue>
         {
             [":expected"] = Number(expectedVersion),
             [":next"] = Number(expectedVersion + 1),
+            [":token"] = token.ToAttribute(),
         };
-        var set = new List<string> { "#version = :next" };
+        var set = new List<string> { "#version = :next", "#token = :token" };
         var remove = new List<string>();
         var index = 0;
         foreach (var (name, value) in fields)
@@ -138,16 +146,28 @@ public sealed class VersionedTable(IAmazonDynamoDB dynamoDb, string tableName, s
             }, cancellationToken);
             return WriteResult<Dictionary<string, AttributeValue>>.Done(response.Attributes);
         }
+        catch (ConditionalCheckFailedException failed) when (token.Wrote(failed.Item))
+        {
+            // Our own earlier attempt: the item it left is this write's result (a later writer would have
+            // replaced the token).
+            return WriteResult<Dictionary<string, AttributeValue>>.Done(failed.Item);
+        }
         catch (ConditionalCheckFailedException failed)
         {
-            return WriteResult<Dictionary<string, AttributeValue>>.Refused(failed);
+            return WriteResult<Dictionary<string, AttributeValue>>.Refused(failed.Item);
         }
     }
 
-    /// <summary>Deletes the item; with <paramref name="expectedVersion"/>, only if it is still that version.</summary>
-    public async Task<WriteOutcome> DeleteAsync(string key, long? expectedVersion, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes the item; with <paramref name="expectedVersion"/>, only if it is still that version. A deleted item
+    /// cannot keep a token, so the proof is DynamoDB's own: the delete runs as a one-item transaction whose
+    /// ClientRequestToken is the request's token, and a repeat with the same token within ten minutes (the SDK's
+    /// retry after a lost answer) succeeds without doing anything, rather than failing the condition (a 404).
+    /// It costs two write units instead of one.
+    /// </summary>
+    public async Task<WriteOutcome> DeleteAsync(string key, long? expectedVersion, WriteToken token, CancellationToken cancellationToken)
     {
-        var request = new DeleteItemRequest
+        var delete = new Delete
         {
             TableName = tableName,
             Key = Key(key),
@@ -157,19 +177,23 @@ public sealed class VersionedTable(IAmazonDynamoDB dynamoDb, string tableName, s
         };
         if (expectedVersion is { } version)
         {
-            request.ConditionExpression += " AND #version = :expected";
-            request.ExpressionAttributeNames["#version"] = VersionAttribute;
-            request.ExpressionAttributeValues = new() { [":expected"] = Number(version) };
+            delete.ConditionExpression += " AND #version = :expected";
+            delete.ExpressionAttributeNames["#version"] = VersionAttribute;
+            delete.ExpressionAttributeValues = new() { [":expected"] = Number(version) };
         }
 
         try
         {
-            await dynamoDb.DeleteItemAsync(request, cancellationToken);
+            await dynamoDb.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems = [new TransactWriteItem { Delete = delete }],
+                ClientRequestToken = token.Value,
+            }, cancellationToken);
             return WriteOutcome.Done;
         }
-        catch (ConditionalCheckFailedException failed)
+        catch (TransactionCanceledException canceled) when (canceled.CancellationReasons is [{ Code: "ConditionalCheckFailed" } reason])
         {
-            return RefusedOutcome.Of(failed);
+            return RefusedOutcome.Of(reason.Item);
         }
     }
 

@@ -21,7 +21,8 @@ public readonly record struct WriteResult<T>(WriteOutcome Outcome, T? Value)
 {
     public static WriteResult<T> Done(T? value) => new(WriteOutcome.Done, value);
 
-    public static WriteResult<T> Refused(ConditionalCheckFailedException failure) => new(RefusedOutcome.Of(failure), default);
+    /// <param name="stored">The item as the refused write found it (ALL_OLD), or null when there was none.</param>
+    public static WriteResult<T> Refused(Dictionary<string, AttributeValue>? stored) => new(RefusedOutcome.Of(stored), default);
 }
 
 internal static class RefusedOutcome
@@ -30,6 +31,6 @@ internal static class RefusedOutcome
     /// A refused write asked for the item as it stood (ReturnValuesOnConditionCheckFailure = ALL_OLD):
     /// no item means it does not exist; an item means its version differed. One round trip, no extra read.
     /// </summary>
-    public static WriteOutcome Of(ConditionalCheckFailedException failure) =>
-        failure.Item is { Count: > 0 } ? WriteOutcome.VersionMismatch : WriteOutcome.NotFound;
+    public static WriteOutcome Of(Dictionary<string, AttributeValue>? stored) =>
+        stored is { Count: > 0 } ? WriteOutcome.VersionMismatch : WriteOutcome.NotFound;
 }
