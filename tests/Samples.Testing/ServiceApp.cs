@@ -25,6 +25,9 @@ public abstract class ServiceApp<TEntryPoint> : WebApplicationFactory<TEntryPoin
 
     public string TableName(string logicalId) => tableNames[logicalId];
 
+    /// <summary>The app's DynamoDB HTTP: loses the answers a test asks it to (nothing otherwise).</summary>
+    public LostAnswers LostAnswers { get; } = new();
+
     /// <summary>Configuration keys for the service's own options, given its tables' real names.</summary>
     protected abstract IEnumerable<KeyValuePair<string, string?>> ServiceSettings(IReadOnlyDictionary<string, string> tables);
 
@@ -66,6 +69,7 @@ public abstract class ServiceApp<TEntryPoint> : WebApplicationFactory<TEntryPoin
             // The app fetches the pool's OpenID configuration and JWKS from the test issuer.
             services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options => options.BackchannelHttpHandler = new TestIssuer());
             services.AddSingleton<IStartupFilter, GatewayIdentityStartupFilter>();
+            services.AddSingleton<Amazon.Runtime.HttpClientFactory>(LostAnswers);
         });
     }
 
