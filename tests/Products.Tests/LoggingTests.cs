@@ -34,6 +34,67 @@ public sealed class LoggingTests(ProductsApp app) : IClassFixture<ProductsApp>
         Assert.All(endpointLines, line => Assert.Equal("trace-me-42", line.CorrelationId));
     }
 
+    public static TheoryData<string, string?> RefusedTokens() => new()
+    {
+        { "expired", TestIssuer.Token("admin-sub", ["admin"], expires: DateTime.UtcNow.AddMinutes(-10)) },
+        { "signature not made by the user pool's keys", TestIssuer.Token("admin-sub", ["admin"], foreignKey: true) },
+        { "another issuer", TestIssuer.Token("admin-sub", ["admin"], issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other") },
+        { "another app client", TestIssuer.Token("admin-sub", ["admin"], audience: "another-client") },
+        { "not a well-formed JWT", "not-a-jwt" },
+        { "signature not made by the user pool's keys", TestIssuer.UnsignedToken("admin-sub") },
+        { "no bearer token", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedTokens))]
+    public async Task A_refused_token_is_logged_once_at_warning_with_its_reason_and_correlation_id_and_never_the_token(string reason, string? token)
+    {
+        var capture = new ScopeCapture();
+        using var factory = app.WithWebHostBuilder(builder => builder.ConfigureLogging(logging =>
+        {
+            logging.AddProvider(capture);
+            logging.AddFilter<ScopeCapture>(level => level >= LogLevel.Debug);
+        }));
+        using var client = factory.CreateClient();
+        var correlationId = $"refusal-{Guid.NewGuid():N}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/products") { Content = System.Net.Http.Json.JsonContent.Create(ProductsApp.ValidBody()) };
+        request.Headers.Add(CorrelationId.HeaderName, correlationId);
+        if (token is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        }
+
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+        var refusal = Assert.Single(capture.Lines, line => line.Level >= LogLevel.Warning && line.CorrelationId == correlationId);
+        Assert.Equal(LogLevel.Warning, refusal.Level);
+        Assert.Contains("Refused (401)", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, refusal.Message, StringComparison.Ordinal);
+        if (token is not null)
+        {
+            var signature = token.Split('.')[^1];
+            Assert.DoesNotContain(capture.Lines, line => line.Message.Contains(token, StringComparison.Ordinal)
+                || (signature.Length > 10 && line.Message.Contains(signature, StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
+    public async Task A_caller_without_the_admin_group_is_logged_once_as_a_403_with_the_unmet_requirement()
+    {
+        var capture = new ScopeCapture();
+        using var factory = app.WithWebHostBuilder(builder => builder.ConfigureLogging(logging => logging.AddProvider(capture)));
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", ProductsApp.MemberToken);
+
+        using var response = await client.PostAsync("/products", System.Net.Http.Json.JsonContent.Create(ProductsApp.ValidBody()), TestContext.Current.CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
+        var refusal = Assert.Single(capture.Lines, line => line.Level >= LogLevel.Warning);
+        Assert.Contains("Refused (403)", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("admin", refusal.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Data_protection_keeps_its_keys_in_memory_so_a_cold_start_logs_no_key_file_warning()
     {
@@ -109,7 +170,7 @@ public sealed class LoggingTests(ProductsApp app) : IClassFixture<ProductsApp>
     {
         private IExternalScopeProvider scopes = new LoggerExternalScopeProvider();
 
-        public ConcurrentQueue<(string Category, string? CorrelationId)> Lines { get; } = new();
+        public ConcurrentQueue<(string Category, string? CorrelationId, LogLevel Level, string Message)> Lines { get; } = new();
 
         public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -136,7 +197,7 @@ public sealed class LoggingTests(ProductsApp app) : IClassFixture<ProductsApp>
                         correlationId = id;
                     }
                 }, (object?)null);
-                owner.Lines.Enqueue((category, correlationId));
+                owner.Lines.Enqueue((category, correlationId, logLevel, formatter(state, exception) + (exception is null ? "" : "\n" + exception)));
             }
         }
     }

@@ -23,9 +23,9 @@ public static class TestTables
     }
 
     /// <summary>Every item of a table, for asserting that a refused request changed nothing.</summary>
-    public static async Task<IReadOnlyList<string>> SnapshotAsync(string tableName)
+    public static async Task<IReadOnlyList<string>> SnapshotAsync(string tableName, string? dynamoDbUrl = null)
     {
-        using var client = await DynamoDbEndpoint.ClientAsync();
+        using var client = dynamoDbUrl is null ? await DynamoDbEndpoint.ClientAsync() : DynamoDbLocal.Client(dynamoDbUrl);
         var items = new List<string>();
         Dictionary<string, AttributeValue>? start = null;
         do
@@ -40,9 +40,9 @@ public static class TestTables
         return items;
     }
 
-    public static async Task<Dictionary<string, AttributeValue>?> GetItemAsync(string tableName, string keyName, string key)
+    public static async Task<Dictionary<string, AttributeValue>?> GetItemAsync(string tableName, string keyName, string key, string? dynamoDbUrl = null)
     {
-        using var client = await DynamoDbEndpoint.ClientAsync();
+        using var client = dynamoDbUrl is null ? await DynamoDbEndpoint.ClientAsync() : DynamoDbLocal.Client(dynamoDbUrl);
         var response = await client.GetItemAsync(new GetItemRequest
         {
             TableName = tableName,

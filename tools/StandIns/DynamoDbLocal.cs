@@ -136,6 +136,21 @@ public sealed class DynamoDbLocal : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Freezes the jar's process (SIGSTOP): its port still accepts connections, nothing answers. What a hung
+    /// dependency looks like, unlike a closed port. <see cref="ThawAsync"/> resumes it with its tables intact.
+    /// </summary>
+    public Task FreezeAsync() => SignalAsync("STOP");
+
+    public Task ThawAsync() => SignalAsync("CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        var pid = process?.Id ?? throw new InvalidOperationException("Only a DynamoDB Local run from the jar can be frozen.");
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        await kill.WaitForExitAsync();
+    }
+
     public static IAmazonDynamoDB Client(string serviceUrl) =>
         new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig
         {

@@ -56,6 +56,7 @@ public static class AuthenticationSetup
         jwt.MapInboundClaims = false; // keep Cognito's claim names: sub, email, cognito:groups
         // Why a token failed is logged (RefusalLog), never told to the caller in WWW-Authenticate.
         jwt.IncludeErrorDetails = false;
+        jwt.Events = new JwtBearerEvents { OnAuthenticationFailed = RefusalLog.BearerFailure.Remember };
         jwt.TokenValidationParameters = ValidationParameters(auth);
     }
 
