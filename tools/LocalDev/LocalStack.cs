@@ -54,14 +54,12 @@ public sealed class LocalStack : IAsyncDisposable
     ];
 
     private readonly List<Process> processes = [];
-    private readonly CancellationTokenSource stopping = new();
-    private DynamoDbLocal? dynamoDb;
+    private DynamoDbLocalKeeper? dynamoDb;
     //#if (IncludeChat)
     private WebSocketGateway? gateway;
     //#endif
     private WebClientHost? webClient;
     private readonly ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
-    private Task watchdog = Task.CompletedTask;
 
     private LocalStack()
     {
@@ -106,14 +104,8 @@ public sealed class LocalStack : IAsyncDisposable
         }
 
         log($"DynamoDB Local      starting on port {DynamoDbPort}");
-        dynamoDb = await DynamoDbLocal.StartAsync(DynamoDbPort, cancellationToken);
-        using (var client = DynamoDbLocal.Client(dynamoDb.ServiceUrl))
-        {
-            await TableProvisioner.CreateAllAsync(client, template, cancellationToken);
-        }
-
+        dynamoDb = await DynamoDbLocalKeeper.StartAsync(DynamoDbPort, template, log, cancellationToken);
         log($"                    tables from infra/template.yaml: {string.Join(", ", template.Tables.Select(t => t.LogicalId))}");
-        watchdog = Task.Run(() => KeepTablesAsync(template, log, stopping.Token), CancellationToken.None);
 
         var cognitoState = Path.Combine(RepositoryLayout.StateDirectory, "cognito");
         if (Directory.Exists(cognitoState))
@@ -242,54 +234,6 @@ public sealed class LocalStack : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// DynamoDB Local keeps its tables in memory: when it stops, it is started again on the same port and the
-    /// template's tables are created again (also when an external endpoint comes back empty). The services
-    /// answer 503 meanwhile and recover on their next request, with no restart.
-    /// </summary>
-    private async Task KeepTablesAsync(SamTemplate template, Action<string> log, CancellationToken cancellationToken)
-    {
-        var reportedDown = false;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-                if (dynamoDb!.HasExited)
-                {
-                    log($"DynamoDB Local      stopped; starting it again on port {DynamoDbPort} (empty: in-memory data is gone)");
-                    await dynamoDb.DisposeAsync();
-                    dynamoDb = await DynamoDbLocal.StartAsync(DynamoDbPort, cancellationToken);
-                }
-
-                using var client = DynamoDbLocal.ProbeClient(dynamoDb.ServiceUrl);
-                var existing = (await client.ListTablesAsync(new Amazon.DynamoDBv2.Model.ListTablesRequest(), cancellationToken)).TableNames ?? [];
-                var missing = template.Tables.Select(table => table.LogicalId).Except(existing).ToList();
-                if (missing.Count > 0)
-                {
-                    await TableProvisioner.CreateAllAsync(client, template, cancellationToken);
-                    log($"DynamoDB Local      tables created again: {string.Join(", ", missing)}");
-                }
-
-                reportedDown = false;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception)
-            {
-                // Not answering (stopped outside this process, or restarting): say so once, keep watching.
-                if (!reportedDown)
-                {
-                    log($"DynamoDB Local      not answering ({exception.GetType().Name}); retrying every 2 s");
-                    reportedDown = true;
-                }
-            }
-        }
-    }
-
-
     public async ValueTask DisposeAsync()
     {
         if (webClient is not null)
@@ -305,9 +249,6 @@ public sealed class LocalStack : IAsyncDisposable
 
         //#endif
 
-        await stopping.CancelAsync();
-        await watchdog;
-        stopping.Dispose();
         for (var i = processes.Count - 1; i >= 0; i--)
         {
             var process = processes[i];

