@@ -27,11 +27,26 @@ async function describe(response) {
   return [`${problem.title ?? response.statusText} (${response.status})`, problem.detail, ...fields].filter(Boolean).join(' — ');
 }
 
-async function call(baseUrl, path, { method = 'GET', body, etag } = {}) {
+async function call(baseUrl, path, { method = 'GET', body, etag, idempotencyKey } = {}) {
   const headers = { Authorization: `Bearer ${idToken}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (etag) headers['If-Match'] = etag;
+  if (idempotencyKey) headers['Idempotency-Key'] = `"${idempotencyKey}"`;
   return fetch(baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+// A create carries an Idempotency-Key, one per click, and is retried with it while the service answers 503
+// (unavailable) or 409 (the first try still running), after the Retry-After it names: at most one resource is made,
+// and a create whose answer was lost is answered by the retry.
+async function create(baseUrl, path, body) {
+  const idempotencyKey = crypto.randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    const response = await call(baseUrl, path, { method: 'POST', body, idempotencyKey });
+    if (![503, 409].includes(response.status) || attempt === 3 || !response.headers.has('Retry-After')) return response;
+    const seconds = Math.min(Number(response.headers.get('Retry-After')) || 1, 10);
+    status(`The service is busy; retrying in ${seconds} s…`);
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  }
 }
 
 // ------------------------------------------------------------------------------------------- sign-in
@@ -116,7 +131,7 @@ async function saveProduct(form) {
   const id = field(form, 'id').value;
   const response = id
     ? await call(config.productsUrl, `/products/${encodeURIComponent(id)}`, { method: 'PUT', body, etag: field(form, 'etag').value })
-    : await call(config.productsUrl, '/products', { method: 'POST', body });
+    : await create(config.productsUrl, '/products', body);
   if (!response.ok) return status(await describe(response), true);
   const saved = await response.json();
   status(`Saved ${saved.name} (version ${saved.version}).`);
@@ -145,7 +160,7 @@ async function saveProfile(form) {
   const body = { displayName: field(form, 'displayName').value, bio: field(form, 'bio').value || undefined, avatarUrl: field(form, 'avatarUrl').value || undefined };
   const response = field(form, 'etag').value
     ? await call(config.usersUrl, '/users/me', { method: 'PUT', body, etag: field(form, 'etag').value })
-    : await call(config.usersUrl, '/users', { method: 'POST', body });
+    : await create(config.usersUrl, '/users', body);
   if (!response.ok) return status(await describe(response), true);
   field(form, 'etag').value = response.headers.get('ETag') ?? '';
   status('Profile saved.');

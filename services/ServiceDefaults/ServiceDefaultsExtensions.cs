@@ -76,7 +76,7 @@ public static class ServiceDefaultsExtensions
             .WithOrigins(configuration["Cors:AllowedOrigins"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [])
             .WithMethods("GET", "POST", "PUT", "DELETE")
             .WithHeaders("Authorization", "Content-Type", "If-Match", IdempotencyKey.HeaderName, "X-Correlation-Id", "X-Api-Key")
-            .WithExposedHeaders("ETag", "Location", "X-Correlation-Id", IdempotentRequests.ReplayedHeader)
+            .WithExposedHeaders("ETag", "Location", "Retry-After", "X-Correlation-Id", IdempotentRequests.ReplayedHeader)
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>

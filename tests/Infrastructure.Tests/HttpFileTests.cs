@@ -14,7 +14,7 @@ public sealed partial class HttpFileTests
 
     public static TheoryData<string, string, string, string[]> Services => new()
     {
-        { "Products", "ProductsFunction", "HttpApi", ["401", "403", "400", "404", "412", "428"] },
+        { "Products", "ProductsFunction", "HttpApi", ["401", "403", "400", "404", "412", "422", "428"] },
         //#if (IncludeUsers)
         { "Users", "UsersFunction", "Api", ["401", "403", "400", "404", "412", "428"] },
         //#endif
@@ -41,6 +41,7 @@ public sealed partial class HttpFileTests
         Assert.Contains("@baseUrl = http://localhost:", text, StringComparison.Ordinal);
         Assert.Matches(@"Authorization: Bearer \{\{\w+\}\}", text);
         Assert.DoesNotMatch(@"Bearer ey[A-Za-z0-9_-]{10,}", text); // no real token committed
+        Assert.Matches(@"POST \{\{baseUrl\}\}/\w+\r?\n(.+\r?\n)*Idempotency-Key: ""\{\{createKey\}\}""", text); // creates show the key
     }
 
     //#if (IncludeChat)

@@ -95,4 +95,25 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         Assert.Equal(problem["correlationId"]!.GetValue<string>(), refused.Header("X-Correlation-Id"));
         Assert.Empty(await TestTables.SnapshotAsync(table));
     }
+
+    [Fact]
+    public async Task A_create_retried_with_its_idempotency_key_gets_the_first_answer_and_one_product_is_stored()
+    {
+        var headers = new Dictionary<string, string> { ["idempotency-key"] = $"\"{Guid.NewGuid()}\"" };
+        var body = ProductsApp.ValidBody("Keyed in Lambda").ToJsonString();
+
+        var first = await function.InvokeForAnswerAsync(GatewayEvents.HttpApi("POST", "/products", body, Admin, headers: headers));
+        var retry = await function.InvokeForAnswerAsync(GatewayEvents.HttpApi("POST", "/products", body, Admin, headers: headers));
+        var reused = await function.InvokeForAnswerAsync(GatewayEvents.HttpApi("POST", "/products", ProductsApp.ValidBody("Other").ToJsonString(), Admin, headers: headers));
+
+        Assert.Equal(201, first.StatusCode());
+        Assert.Equal(201, retry.StatusCode());
+        Assert.Equal(first["body"]!.GetValue<string>(), retry["body"]!.GetValue<string>());
+        Assert.Equal(first.Header("Location"), retry.Header("Location"));
+        Assert.Equal(first.Header("ETag"), retry.Header("ETag"));
+        Assert.Equal("true", retry.Header("Idempotent-Replayed"));
+        Assert.Equal(422, reused.StatusCode());
+        Assert.Single(await TestTables.SnapshotAsync(table));
+        Assert.Single(await TestTables.SnapshotAsync(idempotencyTable));
+    }
 }

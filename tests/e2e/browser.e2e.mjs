@@ -69,13 +69,16 @@ try {
   });
 
   const name = `E2E cup ${run}`;
-  await step('she creates a product and sees it listed', async () => {
+  await step('she creates a product (sent with an Idempotency-Key) and sees it listed', async () => {
     const form = ada.locator('#product-form');
     await form.getByLabel('Name').fill(name);
     await form.getByLabel('Price').fill('9.50');
     await form.getByLabel('Currency').fill('EUR');
     await form.getByLabel('Tags').fill('e2e, kitchen');
+    const posted = ada.waitForRequest((request) => request.method() === 'POST' && new URL(request.url()).pathname === '/products');
     await form.getByRole('button', { name: 'Save product' }).click();
+    const key = (await posted).headers()['idempotency-key'];
+    if (!/^"[0-9a-f-]{36}"$/.test(key ?? '')) throw new Error(`POST /products carried Idempotency-Key ${key}`);
     await ada.locator('#products tr', { hasText: name }).filter({ hasText: '9.5 EUR' }).waitFor();
   });
 
