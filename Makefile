@@ -13,7 +13,7 @@ export LOCAL_PACKAGES
 BUILD_FLAGS = -c $(CONFIGURATION) --nologo
 LOCALDEV := dotnet tools/LocalDev/bin/$(CONFIGURATION)/net10.0/Samples.LocalDev.dll
 
-.PHONY: help tools build test test-aot test-e2e publish-aot run demo token bench lint format template clean
+.PHONY: help tools build test test-aot test-e2e publish-aot run demo token deploy bench lint format template clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -55,6 +55,15 @@ run: tools build ## Run the local stack: DynamoDB Local, Cognito emulator and th
 
 demo: tools build ## Start the stack, walk every route as a client would, stop; fails on any surprise
 	$(LOCALDEV) demo --configuration $(CONFIGURATION)
+
+# The stack's name is samconfig.toml's unless STACK says otherwise; DEPLOY_FLAGS go to `sam deploy`
+# (for example DEPLOY_FLAGS="--parameter-overrides EnableWebClient=true").
+STACK ?= $(shell sed -n 's/^stack_name = "\(.*\)"/\1/p' samconfig.toml | head -1)
+DEPLOY_FLAGS ?=
+deploy: ## sam build, sam deploy, then upload web/ and invalidate the CDN (with EnableWebClient=true)
+	sam build
+	sam deploy --stack-name $(STACK) $(DEPLOY_FLAGS)
+	bash tools/deploy-web.sh $(STACK)
 
 token: ## Print an ID token from the running local stack (AS=admin or AS=user)
 	@$(LOCALDEV) token --user $(TOKEN_USER)

@@ -72,9 +72,11 @@ function claims(token) {
 function productRow(product) {
   const row = document.createElement('tr');
   row.dataset.id = product.id;
-  for (const text of [product.name, `${product.price} ${product.currency}`, product.tags.join(', '), product.version]) {
+  const cells = [[product.name], [`${product.price} ${product.currency}`], [product.tags.join(', '), 'wide'], [product.version, 'wide']];
+  for (const [text, className] of cells) {
     const cell = document.createElement('td');
     cell.textContent = text;
+    if (className) cell.className = className;
     row.append(cell);
   }
   const edit = document.createElement('button');
@@ -92,7 +94,8 @@ async function loadProducts(more = false) {
   if (!response.ok) return status(await describe(response), true);
   const page = await response.json();
   if (!more) $('#products').replaceChildren();
-  $('#products').append(...page.items.map(productRow));
+  const shown = new Set([...$('#products').rows].map((row) => row.dataset.id));
+  $('#products').append(...page.items.filter((product) => !shown.has(product.id)).map(productRow));
   nextProducts = page.nextToken ?? null;
   $('#more-products').hidden = !nextProducts;
 }
@@ -137,6 +140,19 @@ async function saveProduct(form) {
   status(`Saved ${saved.name} (version ${saved.version}).`);
   newProduct();
   await loadProducts();
+  showSaved(saved);
+}
+
+/** The product just saved goes first in the list, highlighted, wherever the store's order would put it. */
+function showSaved(product) {
+  for (const row of $('#products').querySelectorAll(`tr[data-id="${CSS.escape(product.id)}"], tr.saved`)) {
+    if (row.dataset.id === product.id) row.remove();
+    else row.classList.remove('saved');
+  }
+  const row = productRow(product);
+  row.classList.add('saved');
+  $('#products').prepend(row);
+  row.scrollIntoView({ block: 'nearest' });
 }
 
 // ------------------------------------------------------------------------------------------- profile
@@ -192,12 +208,26 @@ function join(room) {
   socket.addEventListener('error', () => status('Chat: the connection was refused or lost.', true));
 }
 
+// ------------------------------------------------------------------------------------------- views
+/** One section at a time, chosen by the address's fragment (#products-view...), so Back and links work. */
+function showView() {
+  const tabs = [...$('#views').querySelectorAll('a:not([hidden])')];
+  const current = tabs.find((tab) => tab.hash === location.hash) ?? tabs[0];
+  for (const tab of tabs) {
+    const selected = tab === current;
+    if (selected) tab.setAttribute('aria-current', 'page');
+    else tab.removeAttribute('aria-current');
+    document.getElementById(tab.dataset.view).hidden = !selected;
+  }
+}
+
 // ------------------------------------------------------------------------------------------- wiring
 async function start() {
   config = await (await fetch('config.json')).json();
   // A stack without Users or Chat (dotnet new --IncludeUsers false, --IncludeChat false) has no URL for it.
-  $('#profile-section').hidden = !config.usersUrl;
-  $('#chat-section').hidden = !config.chatUrl;
+  $('#profile-tab').hidden = config.usersUrl == null; // "" is this origin (CloudFront in front of the APIs)
+  $('#chat-tab').hidden = !config.chatUrl;
+  window.addEventListener('hashchange', () => { if (idToken) showView(); });
   $('#sign-in').addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
@@ -209,10 +239,11 @@ async function start() {
     const groups = who['cognito:groups'] ?? [];
     $('#whoami').textContent = `Signed in as ${who.email}${groups.includes('admin') ? ' (admin)' : ''}.`;
     $('#sign-in-section').hidden = true;
-    $('#signed-in').hidden = false;
+    $('#views').hidden = false;
     $('#sign-out').hidden = false;
+    showView();
     status('');
-    await Promise.all([loadProducts(), config.usersUrl ? loadProfile() : null]);
+    await Promise.all([loadProducts(), config.usersUrl != null ? loadProfile() : null]);
   });
   $('#sign-out').addEventListener('click', () => location.reload());
   $('#more-products').addEventListener('click', () => loadProducts(true));

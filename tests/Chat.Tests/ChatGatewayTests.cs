@@ -12,6 +12,18 @@ public sealed class ChatGatewayTests(ChatApp app) : IClassFixture<ChatApp>
 
     private static string Room() => "room-" + Guid.NewGuid().ToString("N")[..12];
 
+    [Fact]
+    public async Task A_plain_http_request_to_the_gateway_gets_426_without_a_server_banner_and_with_nosniff()
+    {
+        using var http = new HttpClient();
+
+        using var response = await http.GetAsync(app.WebSocketBase.ToString().Replace("ws://", "http://", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.UpgradeRequired, response.StatusCode);
+        Assert.False(response.Headers.Contains("Server"));
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
     [Theory]
     [InlineData("no token")]
     [InlineData("expired")]

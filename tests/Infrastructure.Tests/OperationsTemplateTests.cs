@@ -136,6 +136,7 @@ public sealed partial class OperationsTemplateTests
             [],
             [
                 "AlarmEmailSubscription", "ProductsApiDomain", "ProductsApiDnsRecord",
+                "WebClientBucket", "WebClientBucketPolicy", "WebClientOriginAccessControl", "WebClientConfigFunction", "WebClientHeadersPolicy", "WebClientDistribution",
                 //#if (IncludeUsers)
                 "UsersApiDomain", "UsersApiWebAcl", "UsersApiWebAclAssociation",
                 //#endif
@@ -146,13 +147,14 @@ public sealed partial class OperationsTemplateTests
             "Canary10Percent5Minutes"
         },
         {
-            """{"AlarmEmail":"ops@example.com","DomainName":"example.com","CertificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/abc","HostedZoneId":"Z0123456789","DeploymentType":"Linear10PercentEvery1Minute"}"""
+            """{"EnableWebClient":"true","AlarmEmail":"ops@example.com","DomainName":"example.com","CertificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/abc","HostedZoneId":"Z0123456789","DeploymentType":"Linear10PercentEvery1Minute"}"""
             //#if (IncludeUsers)
                 .Replace("}", ""","EnableWaf":"true","MinimumCompressionSize":"1024"}""", StringComparison.Ordinal)
             //#endif
             ,
             [
                 "AlarmEmailSubscription", "ProductsApiDomain", "ProductsApiDomainMapping", "ProductsApiDnsRecord",
+                "WebClientBucket", "WebClientBucketPolicy", "WebClientOriginAccessControl", "WebClientConfigFunction", "WebClientHeadersPolicy", "WebClientDistribution",
                 //#if (IncludeUsers)
                 "UsersApiDomain", "UsersApiDnsRecord", "UsersApiWebAcl", "UsersApiWebAclAssociation",
                 //#endif

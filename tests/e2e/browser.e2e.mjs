@@ -1,6 +1,8 @@
 // The browser client end to end, in headless Chromium (Debian's package, driven by playwright-core), against
-// the stack `make run` starts: sign in, create a product and see it listed, see a 412 when someone else changed
-// it, save a profile, and two pages chatting in one room. Run by `make test-e2e` (tests/e2e/run.sh).
+// the stack `make run` starts, at a desktop width (1280 px) and a phone's (390 px): sign in, create a product and
+// see it first in the list, see a 412 when someone else changed it, save a profile, and two pages chatting in one
+// room. Any Content-Security-Policy violation or script error fails it; the page must never scroll sideways; each
+// size leaves screenshots in .local/e2e/. Run by `make test-e2e` (tests/e2e/run.sh).
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -37,17 +39,50 @@ async function step(title, action) {
   }
 }
 
-async function signedIn(email, password) {
-  const context = await browser.newContext();
+const viewports = [
+  { label: 'desktop', width: 1280, height: 800 },
+  { label: 'phone', width: 390, height: 844 },
+];
+const violations = [];
+
+async function signedIn(email, password, viewport) {
+  const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
   const page = await context.newPage();
   pages.push(page);
   page.setDefaultTimeout(timeout);
+  // Chromium reports a CSP violation (and an invalid pattern attribute) as a console error; a thrown error is a pageerror.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Refused to|pattern/i.test(message.text())) violations.push(`${viewport.label}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => violations.push(`${viewport.label}: ${error.message}`));
   await page.goto(web);
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('whoami').filter({ hasText: email }).waitFor();
+  await noSidewaysScroll(page);
   return page;
+}
+
+async function noSidewaysScroll(page) {
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+  if (scrollWidth > clientWidth) throw new Error(`the page is ${scrollWidth} px wide in a ${clientWidth} px window`);
+}
+
+/** The element is on screen and nothing covers its middle (a sticky bar over a message box, say). */
+async function reachable(locator) {
+  await locator.scrollIntoViewIfNeeded();
+  const covered = await locator.evaluate((element) => {
+    const box = element.getBoundingClientRect();
+    const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return !(top === element || element.contains(top));
+  });
+  if (covered) throw new Error('it is covered by another element');
+}
+
+async function shot(page, name) {
+  mkdirSync('.local/e2e', { recursive: true });
+  await page.screenshot({ path: `.local/e2e/${name}.png`, fullPage: true });
 }
 
 /** An ID token straight from Cognito, for the change "someone else" makes behind the page's back. */
@@ -60,15 +95,16 @@ async function token(email, password) {
   return (await response.json()).AuthenticationResult.IdToken;
 }
 
-try {
-  console.log(`Browser client at ${web} (Chromium ${browser.version()})`);
+async function scenario(viewport) {
+  console.log(`\n${viewport.label}, ${viewport.width} × ${viewport.height}`);
+  const tag = `${run}-${viewport.label}`;
   let ada;
-  await step('Ada signs in with USER_PASSWORD_AUTH and is shown as admin', async () => {
-    ada = await signedIn('admin@example.com', 'Admin-Passw0rd!');
+  await step('Ada signs in with USER_PASSWORD_AUTH and is shown as admin; the page does not scroll sideways', async () => {
+    ada = await signedIn('admin@example.com', 'Admin-Passw0rd!', viewport);
     await ada.getByTestId('whoami').filter({ hasText: '(admin)' }).waitFor();
   });
 
-  const name = `E2E cup ${run}`;
+  const name = `E2E cup ${tag}`;
   await step('she creates a product (sent with an Idempotency-Key) and sees it listed', async () => {
     const form = ada.locator('#product-form');
     await form.getByLabel('Name').fill(name);
@@ -79,7 +115,10 @@ try {
     await form.getByRole('button', { name: 'Save product' }).click();
     const key = (await posted).headers()['idempotency-key'];
     if (!/^"[0-9a-f-]{36}"$/.test(key ?? '')) throw new Error(`POST /products carried Idempotency-Key ${key}`);
-    await ada.locator('#products tr', { hasText: name }).filter({ hasText: '9.5 EUR' }).waitFor();
+    // At once, first and highlighted, however many products the store holds and in whatever order it lists them.
+    await ada.locator('#products tr:first-child.saved', { hasText: name }).filter({ hasText: '9.5' }).waitFor();
+    await noSidewaysScroll(ada);
+    await shot(ada, `${viewport.label}-products`);
   });
 
   await step('someone else changes it while she edits: saving shows the 412 conflict', async () => {
@@ -96,45 +135,77 @@ try {
     await ada.locator('#product-form').getByLabel('Price').fill('12.00');
     await ada.locator('#product-form').getByRole('button', { name: 'Save product' }).click();
     await ada.locator('#status.error', { hasText: '412' }).waitFor();
+    await reachable(ada.locator('#status'));
   });
 
   // A copy made without Users or Chat (dotnet new) has no URL for it in config.json, and the page hides its section.
-  await step(config.usersUrl ? 'she saves her profile' : 'no Users API: the profile section is hidden', async () => {
-    if (!config.usersUrl) {
-      if (await ada.locator('#profile-section').isVisible()) throw new Error('the profile section is shown');
+  await step(config.usersUrl != null ? 'she opens her profile from the tabs, keyboard only, and saves it' : 'no Users API: there is no profile tab', async () => {
+    if (config.usersUrl == null) {
+      if (await ada.getByRole('link', { name: 'Profile' }).isVisible()) throw new Error('the profile tab is shown');
       return;
     }
+    await ada.getByRole('link', { name: 'Profile' }).focus();
+    await ada.keyboard.press('Enter');
     const form = ada.locator('#profile-form');
-    await form.getByLabel('Display name').fill(`Ada ${run}`);
+    await form.getByLabel('Display name').waitFor();
+    await form.getByLabel('Display name').fill(`Ada ${tag}`);
     await form.getByLabel('Bio').fill('Runs the shop.');
     await form.getByRole('button', { name: 'Save profile' }).click();
     await ada.locator('#status', { hasText: 'Profile saved.' }).waitFor();
+    await noSidewaysScroll(ada);
+    await shot(ada, `${viewport.label}-profile`);
   });
 
   let uma;
   await step('Uma signs in on another page; a member is not shown as admin', async () => {
-    uma = await signedIn('user@example.com', 'User-Passw0rd!');
+    uma = await signedIn('user@example.com', 'User-Passw0rd!', viewport);
     if ((await uma.getByTestId('whoami').textContent()).includes('(admin)')) throw new Error('Uma is shown as admin');
   });
 
-  const room = `e2e-${run}`;
-  await step(config.chatUrl ? 'both join one room and each sees the other\'s message' : 'no Chat API: the chat section is hidden', async () => {
+  const room = `e2e-${tag}`;
+  await step(config.chatUrl ? 'both join one room and each sees the other\'s message; the message box is never covered' : 'no Chat API: there is no chat tab', async () => {
     if (!config.chatUrl) {
-      if (await uma.locator('#chat-section').isVisible()) throw new Error('the chat section is shown');
+      if (await uma.getByRole('link', { name: 'Chat' }).isVisible()) throw new Error('the chat tab is shown');
       return;
     }
     for (const page of [ada, uma]) {
+      await page.getByRole('link', { name: 'Chat' }).click();
       await page.locator('#join').getByLabel('Room').fill(room);
       await page.locator('#join').getByRole('button', { name: 'Join' }).click();
       await page.getByTestId('messages').getByText(`you joined ${room}`).waitFor();
     }
-    await ada.locator('#say').getByLabel('Message').fill(`Hello Uma ${run}`);
+    await ada.locator('#say').getByLabel('Message').fill(`Hello Uma ${tag}`);
     await ada.locator('#say').getByRole('button', { name: 'Send' }).click();
-    await uma.getByTestId('messages').getByText(`Hello Uma ${run}`).waitFor();
-    await uma.locator('#say').getByLabel('Message').fill(`Hi Ada ${run}`);
+    await uma.getByTestId('messages').getByText(`Hello Uma ${tag}`).waitFor();
+    await uma.locator('#say').getByLabel('Message').fill(`Hi Ada ${tag}`);
     await uma.locator('#say').getByRole('button', { name: 'Send' }).click();
-    await ada.getByTestId('messages').getByText(`Hi Ada ${run}`).waitFor();
+    await ada.getByTestId('messages').getByText(`Hi Ada ${tag}`).waitFor();
+    await reachable(ada.locator('#say').getByLabel('Message'));
+    await noSidewaysScroll(ada);
+    await shot(ada, `${viewport.label}-chat`);
   });
+
+  await step('no Content-Security-Policy violation and no script error on any page', async () => {
+    if (violations.length > 0) throw new Error(violations.join('\n'));
+  });
+}
+
+try {
+  console.log(`Browser client at ${web} (Chromium ${browser.version()})`);
+  await step('the page is served with its security headers and no server banner', async () => {
+    const response = await fetch(web);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"]) {
+      if (!csp.includes(directive)) throw new Error(`Content-Security-Policy lacks ${directive}: ${csp}`);
+    }
+    if (!csp.includes(new URL(config.productsUrl || web).origin)) throw new Error(`connect-src does not name the Products API: ${csp}`);
+    if (response.headers.get('x-content-type-options') !== 'nosniff') throw new Error('no X-Content-Type-Options: nosniff');
+    if (!response.headers.get('referrer-policy')) throw new Error('no Referrer-Policy');
+    if (response.headers.has('server')) throw new Error(`Server: ${response.headers.get('server')}`);
+  });
+  for (const viewport of viewports) {
+    await scenario(viewport);
+  }
 } catch {
   failed = true;
 } finally {

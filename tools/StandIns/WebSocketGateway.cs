@@ -61,11 +61,12 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         int port, Uri integration, string integrationKey, ChatAuthorizer authorizer, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var gateway = new WebSocketGateway(integration, integrationKey, authorizer, loggerFactory.CreateLogger<WebSocketGateway>());
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder().WithoutServerBanner();
         builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{port}");
         // Only the gateway's own log lines: the server's request logs would print ?token= query strings.
         builder.Logging.ClearProviders();
         var app = builder.Build();
+        app.UseResponseHeaders(new Dictionary<string, string> { ["X-Content-Type-Options"] = "nosniff" });
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapGet("/", gateway.AcceptAsync);
         app.MapPost("/@connections/{connectionId}", gateway.PostToConnectionAsync);
