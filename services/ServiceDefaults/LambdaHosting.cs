@@ -1,9 +1,12 @@
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
 using Amazon.Lambda.APIGatewayEvents;
 using Amazon.Lambda.AspNetCoreServer.Hosting;
 using Amazon.Lambda.Serialization.SystemTextJson;
+using Amazon.XRay.Recorder.Core;
+using Amazon.XRay.Recorder.Core.Strategies;
 using AWS.Lambda.Powertools.Logging;
 using AWS.Lambda.Powertools.Metrics;
 using AWS.Lambda.Powertools.Tracing;
@@ -86,6 +89,16 @@ public static class LambdaHosting
         // client interface at a time, as Powertools documents for Native AOT (RegisterForAllServices is not
         // supported there); the X-Ray recorder's trimming needs are in services/Directory.Build.props.
         Tracing.Register<IAmazonDynamoDB>();
+
+        // Native AOT keeps no method metadata for stack frames (StackFrame.GetMethod() is null there), and the X-Ray
+        // recorder's JSON exporter dereferences it for every frame of an exception it records: any failed DynamoDB
+        // call (a refused condition, a missing table) would become a NullReferenceException inside the SDK pipeline,
+        // a 500 instead of the answer the app gives (aws/aws-xray-sdk-dotnet#310). Under Native AOT the subsegment
+        // keeps the exception's type and message and counts its frames as truncated; the managed build keeps them.
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            AWSXRayRecorder.Instance.ExceptionSerializationStrategy = new DefaultExceptionSerializationStrategy(stackFrameSize: 0);
+        }
 
         // Business metrics and the cold start as CloudWatch EMF (Observability/PowertoolsMetricsBridge.cs).
         builder.Services.AddSingleton<IMetrics>(_ => new MetricsBuilder()

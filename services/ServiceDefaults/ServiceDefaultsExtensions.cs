@@ -106,6 +106,7 @@ public static class ServiceDefaultsExtensions
             json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             // Numbers are stored as sent or refused, never silently rounded.
             json.Converters.Add(new ExactDecimalConverter());
+            json.TypeInfoResolverChain.Add(ProblemExtensionsJson.Default);
         });
 
         return builder;

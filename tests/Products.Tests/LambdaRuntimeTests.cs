@@ -115,5 +115,11 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         Assert.Equal(422, reused.StatusCode());
         Assert.Single(await TestTables.SnapshotAsync(table));
         Assert.Single(await TestTables.SnapshotAsync(idempotencyTable));
+
+        // The retry's claim was refused by its condition, and X-Ray recorded that call as an error with the
+        // exception's type in both builds (Native AOT has no stack frame metadata: LambdaHosting.cs).
+        var refusedClaims = (await function.XRaySegmentsAsync()).Select(segment => JsonNode.Parse(segment)!)
+            .Where(segment => segment["aws"]?["operation"]?.GetValue<string>() == "PutItem" && segment["error"]?.GetValue<bool>() == true);
+        Assert.Contains(refusedClaims, segment => segment["cause"]!["exceptions"]![0]!["type"]!.GetValue<string>() == "ConditionalCheckFailedException");
     }
 }

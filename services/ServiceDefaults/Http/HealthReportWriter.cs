@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,3 +35,10 @@ internal static class HealthReportWriter
         }).AsTask();
     }
 }
+
+/// <summary>
+/// The types ServiceDefaults itself puts in problem bodies (the failing <c>checks</c>), so that each service's own
+/// source-generated context needs only its own types: under Native AOT there is no reflection to fall back on.
+/// </summary>
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class ProblemExtensionsJson : JsonSerializerContext;
