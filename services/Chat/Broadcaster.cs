@@ -8,10 +8,10 @@ namespace Samples.Chat;
 /// <summary>
 /// Posts frames to connections: one reply to a sender, or a message to every member of a room with
 /// bounded parallelism and a deadline per post. A member that is gone has its record removed (never the
-/// sender's); any other failure, a timeout included, is logged and the broadcast goes on.
+/// sender's), with its presence entry; any other failure, a timeout included, is logged and the broadcast goes on.
 /// </summary>
 public sealed partial class Broadcaster(
-    IConnectionMessenger messenger, ConnectionRepository connections, BusinessMetrics metrics, IOptions<ChatOptions> options, ILogger<Broadcaster> logger)
+    IConnectionMessenger messenger, ConnectionRepository connections, PresenceRepository presence, BusinessMetrics metrics, IOptions<ChatOptions> options, ILogger<Broadcaster> logger)
 {
     /// <summary>The business metrics a broadcast counts (see BusinessMetrics).</summary>
     public static class Metric
@@ -27,38 +27,51 @@ public sealed partial class Broadcaster(
     /// <returns>How many connections received the message.</returns>
     public async Task<int> BroadcastAsync(WebSocketEvent origin, ChatMessage message, CancellationToken cancellationToken)
     {
-        ReadOnlyMemory<byte> frame = JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Default.ChatMessage);
+        var delivered = await DeliverAsync(origin, message.Room, JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Default.ChatMessage), toOrigin: true, cancellationToken);
+        metrics.Count(Metric.MessagesBroadcast);
+        metrics.Count(Metric.Deliveries, delivered);
+        return delivered;
+    }
+
+    /// <summary>
+    /// Tells the room that a user joined or left: everyone but <paramref name="origin"/>, whose own connection is
+    /// either still opening ($connect: API Gateway opens it only once the event returns), gone, or told otherwise.
+    /// </summary>
+    public Task AnnounceAsync(WebSocketEvent origin, PresenceFrame presence, CancellationToken cancellationToken) =>
+        DeliverAsync(origin, presence.Room, JsonSerializer.SerializeToUtf8Bytes(presence, ChatJson.Default.PresenceFrame), toOrigin: false, cancellationToken);
+
+    private async Task<int> DeliverAsync(WebSocketEvent origin, string room, ReadOnlyMemory<byte> frame, bool toOrigin, CancellationToken cancellationToken)
+    {
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.BroadcastParallelism, CancellationToken = cancellationToken };
         var delivered = 0;
-        await foreach (var members in connections.MembersAsync(message.Room, cancellationToken))
+        await foreach (var members in connections.MembersAsync(room, cancellationToken))
         {
-            await Parallel.ForEachAsync(members, parallel, async (connectionId, token) =>
+            await Parallel.ForEachAsync(members.Where(member => toOrigin || member.ConnectionId != origin.ConnectionId), parallel, async (member, token) =>
             {
                 // Each post has its own deadline: one slow endpoint cannot hold the broadcast.
                 using var post = CancellationTokenSource.CreateLinkedTokenSource(token);
                 post.CancelAfter(options.Value.PostTimeout);
                 try
                 {
-                    if (await messenger.PostAsync(connectionId, frame, post.Token) == Delivery.Delivered)
+                    if (await messenger.PostAsync(member.ConnectionId, frame, post.Token) == Delivery.Delivered)
                     {
                         Interlocked.Increment(ref delivered);
                     }
-                    else if (connectionId != origin.ConnectionId)
+                    else if (member.ConnectionId != origin.ConnectionId)
                     {
-                        await connections.RemoveAsync(connectionId, token);
+                        await connections.RemoveAsync(member.ConnectionId, token);
+                        await presence.LeaveAsync(member.UserId, member.ConnectionId, token);
                         metrics.Count(Metric.StaleConnectionsRemoved);
-                        LogStaleConnectionRemoved(logger, connectionId, message.Room);
+                        LogStaleConnectionRemoved(logger, member.ConnectionId, room);
                     }
                 }
                 catch (Exception exception) when (!token.IsCancellationRequested)
                 {
-                    LogDeliveryFailed(logger, connectionId, exception);
+                    LogDeliveryFailed(logger, member.ConnectionId, exception);
                 }
             });
         }
 
-        metrics.Count(Metric.MessagesBroadcast);
-        metrics.Count(Metric.Deliveries, delivered);
         return delivered;
     }
 

@@ -18,9 +18,14 @@ public static class ChatEvents
     public const string Default = "/$default";
     public const string SendMessage = "/sendMessage";
     public const string JoinRoom = "/joinRoom";
+    public const string History = "/history";
+    public const string Members = "/members";
 
     /// <summary>The action routes (route selection: $request.body.action); anything else goes to $default.</summary>
-    public static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal) { "sendMessage", "joinRoom" };
+    public static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal) { "sendMessage", "joinRoom", "history", "members" };
+
+    /// <summary>At most this many members in one members frame (and never more than a WebSocket message holds).</summary>
+    public const int MaxMembersListed = 500;
 
     private const string NotConnected = "This connection is not registered; reconnect.";
 
@@ -32,12 +37,20 @@ public static class ChatEvents
         events.MapPost(Disconnect, OnDisconnect);
         events.MapPost(SendMessage, OnSendMessage);
         events.MapPost(JoinRoom, OnJoinRoom);
+        events.MapPost(History, OnHistory);
+        events.MapPost(Members, OnMembers);
         events.MapPost(Default, OnDefault);
         return app;
     }
 
+    /// <summary>
+    /// Stores the connection and tells the room when the user is new there. The member's history comes when it asks
+    /// (<c>{"action":"history"}</c>, the browser client's first frame): API Gateway opens the connection only once
+    /// $connect has returned, so nothing can be posted to it from here.
+    /// </summary>
     public static async Task<IResult> OnConnect(
-        WebSocketEvent origin, HttpContext context, WriteToken token, ConnectionRepository connections, TimeProvider clock, CancellationToken cancellationToken)
+        WebSocketEvent origin, HttpContext context, WriteToken token, ConnectionRepository connections, PresenceRepository presence, Broadcaster broadcaster,
+        TimeProvider clock, CancellationToken cancellationToken)
     {
         if (origin.UserId is not { } userId)
         {
@@ -52,8 +65,18 @@ public static class ChatEvents
 
         try
         {
-            var added = await connections.AddAsync(new Connection(origin.ConnectionId, userId, origin.DisplayName ?? userId, room, clock.GetUtcNow()), token, cancellationToken);
-            return added ? TypedResults.Ok() : TypedResults.Conflict();
+            var displayName = origin.DisplayName ?? userId;
+            if (!await connections.AddAsync(new Connection(origin.ConnectionId, userId, displayName, room, clock.GetUtcNow()), token, cancellationToken))
+            {
+                return TypedResults.Conflict();
+            }
+
+            if (await presence.EnterAsync(userId, origin.ConnectionId, room, cancellationToken))
+            {
+                await broadcaster.AnnounceAsync(origin, new PresenceFrame(room, PresenceFrame.Joined, new Sender(userId, displayName)), cancellationToken);
+            }
+
+            return TypedResults.Ok();
         }
         catch (Exception exception) when (DependencyFailure.IsDependencyFailure(exception, cancellationToken))
         {
@@ -64,14 +87,23 @@ public static class ChatEvents
         }
     }
 
-    public static async Task<IResult> OnDisconnect(WebSocketEvent origin, ConnectionRepository connections, CancellationToken cancellationToken)
+    /// <summary>Removes the connection, and tells the room when it was the user's last one there.</summary>
+    public static async Task<IResult> OnDisconnect(
+        WebSocketEvent origin, ConnectionRepository connections, PresenceRepository presence, Broadcaster broadcaster, CancellationToken cancellationToken)
     {
         await connections.RemoveAsync(origin.ConnectionId, cancellationToken);
+        if (origin.UserId is { } userId && await presence.LeaveAsync(userId, origin.ConnectionId, cancellationToken) is ({ } room, Last: true))
+        {
+            await broadcaster.AnnounceAsync(origin, new PresenceFrame(room, PresenceFrame.Left, new Sender(userId, origin.DisplayName ?? userId)), cancellationToken);
+        }
+
         return TypedResults.Ok();
     }
 
+    /// <summary>Checks the frame and the sender's allowance, stores the message, then delivers it to the room.</summary>
     public static async Task<IResult> OnSendMessage(
-        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, Broadcaster broadcaster, TimeProvider clock, CancellationToken cancellationToken)
+        WebSocketEvent origin, HttpContext context, WriteToken token, ConnectionRepository connections, MessageRepository messages, Broadcaster broadcaster,
+        TimeProvider clock, CancellationToken cancellationToken)
     {
         var frame = await ReadFrameAsync(context, ChatJson.Default.SendMessageFrame, cancellationToken);
         string? problem = frame switch
@@ -98,14 +130,24 @@ public static class ChatEvents
             return await RefuseAsync(broadcaster, origin, "not_in_room", $"You are in room '{sender.Room}'; join '{room}' first.", cancellationToken);
         }
 
-        var now = clock.GetUtcNow();
-        var message = new ChatMessage(Guid.CreateVersion7(now).ToString("N"), sender.Room, new Sender(sender.UserId, sender.DisplayName), frame.Text!, now);
+        if (await connections.TakeSendTokenAsync(sender, token, cancellationToken) is { } wait && wait > TimeSpan.Zero)
+        {
+            await broadcaster.ReplyAsync(origin, new ErrorFrame("rate_limited", "You are sending too fast; this message was not sent.", (long)wait.TotalMilliseconds),
+                ChatJson.Default.ErrorFrame, cancellationToken);
+            return TypedResults.Ok();
+        }
+
+        // The id is the request's write token: time-ordered (UUID v7), and the same for every retry of this event.
+        var message = new ChatMessage(token.Value, sender.Room, new Sender(sender.UserId, sender.DisplayName), frame.Text!, clock.GetUtcNow());
+        await messages.StoreAsync(message, token, cancellationToken);
         await broadcaster.BroadcastAsync(origin, message, cancellationToken);
         return TypedResults.Ok();
     }
 
+    /// <summary>Moves the connection, answers "joined" and the new room's history, and tells both rooms when the user moved.</summary>
     public static async Task<IResult> OnJoinRoom(
-        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, Broadcaster broadcaster, CancellationToken cancellationToken)
+        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, PresenceRepository presence, MessageRepository messages,
+        Broadcaster broadcaster, TimeProvider clock, CancellationToken cancellationToken)
     {
         var frame = await ReadFrameAsync(context, ChatJson.Default.JoinRoomFrame, cancellationToken);
         if (frame?.Room is not { } room || !Rooms.Name().IsMatch(room))
@@ -119,8 +161,93 @@ public static class ChatEvents
         }
 
         await broadcaster.ReplyAsync(origin, new JoinedFrame(room), ChatJson.Default.JoinedFrame, cancellationToken);
+        await broadcaster.ReplyAsync(origin, await messages.PageAsync(room, before: null, clock.GetUtcNow(), cancellationToken), ChatJson.Default.HistoryFrame, cancellationToken);
+        if (origin.UserId is { } userId)
+        {
+            var user = new Sender(userId, origin.DisplayName ?? userId);
+            var (from, leftFrom, enteredTo) = await presence.MoveAsync(userId, origin.ConnectionId, room, cancellationToken);
+            if (leftFrom)
+            {
+                await broadcaster.AnnounceAsync(origin, new PresenceFrame(from!, PresenceFrame.Left, user), cancellationToken);
+            }
+
+            if (enteredTo)
+            {
+                await broadcaster.AnnounceAsync(origin, new PresenceFrame(room, PresenceFrame.Joined, user), cancellationToken);
+            }
+        }
+
         return TypedResults.Ok();
     }
+
+    /// <summary>
+    /// A page of the sender's room's history: the latest messages, or those before <c>before</c> (an id from a
+    /// message or an earlier history frame).
+    /// </summary>
+    public static async Task<IResult> OnHistory(
+        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, MessageRepository messages, Broadcaster broadcaster,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var frame = await ReadFrameAsync(context, ChatJson.Default.HistoryRequestFrame, cancellationToken);
+        if (frame is null || (frame.Before is { } before && !MessageRepository.MessageId().IsMatch(before)))
+        {
+            return await RefuseAsync(broadcaster, origin, "invalid_frame", "before must be a message id (32 hex digits) from a message or a history frame.", cancellationToken);
+        }
+
+        if (await connections.GetAsync(origin.ConnectionId, cancellationToken) is not { } member)
+        {
+            return await RefuseAsync(broadcaster, origin, "not_connected", NotConnected, cancellationToken);
+        }
+
+        await broadcaster.ReplyAsync(origin, await messages.PageAsync(member.Room, frame.Before, clock.GetUtcNow(), cancellationToken), ChatJson.Default.HistoryFrame, cancellationToken);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>The distinct users of the sender's room, by name, as many as one frame holds.</summary>
+    public static async Task<IResult> OnMembers(
+        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, Broadcaster broadcaster, CancellationToken cancellationToken)
+    {
+        if (await ReadFrameAsync(context, ChatJson.Default.MembersRequestFrame, cancellationToken) is null)
+        {
+            return await RefuseAsync(broadcaster, origin, "invalid_frame", "A members frame is {\"action\":\"members\"}.", cancellationToken);
+        }
+
+        if (await connections.GetAsync(origin.ConnectionId, cancellationToken) is not { } member)
+        {
+            return await RefuseAsync(broadcaster, origin, "not_connected", NotConnected, cancellationToken);
+        }
+
+        var listed = new Dictionary<string, Sender>(StringComparer.Ordinal);
+        var bytes = 0;
+        var truncated = false;
+        await foreach (var page in connections.MembersAsync(member.Room, cancellationToken))
+        {
+            foreach (var connection in page.Where(connection => !listed.ContainsKey(connection.UserId)))
+            {
+                var user = new Sender(connection.UserId, connection.DisplayName);
+                bytes += JsonSerializer.SerializeToUtf8Bytes(user, ChatJson.Default.Sender).Length + 1;
+                if (listed.Count == MaxMembersListed || bytes > MessageBudget)
+                {
+                    truncated = true;
+                    break;
+                }
+
+                listed[user.UserId] = user;
+            }
+
+            if (truncated)
+            {
+                break;
+            }
+        }
+
+        var members = listed.Values.OrderBy(user => user.DisplayName, StringComparer.CurrentCultureIgnoreCase).ToList();
+        await broadcaster.ReplyAsync(origin, new MembersFrame(member.Room, members, truncated), ChatJson.Default.MembersFrame, cancellationToken);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>What a listing may take of API Gateway's 128 KB message, leaving room for its envelope.</summary>
+    public const int MessageBudget = WebSocketEvent.MaxMessageBytes - 1024;
 
     /// <summary>Unknown actions and frames that are not JSON: tell the sender, broadcast nothing.</summary>
     public static async Task<IResult> OnDefault(WebSocketEvent origin, HttpContext context, Broadcaster broadcaster, CancellationToken cancellationToken)
@@ -146,7 +273,7 @@ public static class ChatEvents
             using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: cancellationToken);
             return document.RootElement.ValueKind == JsonValueKind.Object
                 && document.RootElement.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String
-                ? ("unknown_action", $"Unknown action '{Truncate(action.GetString()!)}'. Use sendMessage or joinRoom.")
+                ? ("unknown_action", $"Unknown action '{Truncate(action.GetString()!)}'. Use sendMessage, joinRoom, history or members.")
                 : ("invalid_frame", "A frame is a JSON object with an action field.");
         }
         catch (Exception exception) when (exception is JsonException or InvalidOperationException)

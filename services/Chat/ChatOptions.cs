@@ -23,6 +23,22 @@ public sealed class ChatOptions : TableServiceOptions
     /// </summary>
     public string? IntegrationKey { get; set; }
 
+    /// <summary>The room messages' table (the template's MessagesTable).</summary>
+    [Required]
+    public string MessagesTableName { get; set; } = "";
+
+    /// <summary>How many days a message is kept (the MessagesTable's TTL): the template's MessageRetentionDays.</summary>
+    [Range(1, 3650)]
+    public int MessageRetentionDays { get; set; } = 7;
+
+    /// <summary>How many messages a connection may send per second, on average (its token bucket's refill rate).</summary>
+    [Range(0.01, 1000)]
+    public double SendRatePerSecond { get; set; } = 5;
+
+    /// <summary>How many messages a connection may send at once after a quiet spell (its token bucket's size).</summary>
+    [Range(1, 1000)]
+    public int SendBurst { get; set; } = 10;
+
     /// <summary>How many connections a broadcast posts to at once.</summary>
     public int BroadcastParallelism { get; set; } = 32;
 

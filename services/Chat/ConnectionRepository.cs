@@ -18,6 +18,8 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
     public const string RoomIndex = "byRoom";
     public const string RoomAttribute = "room";
     public const string TimeToLiveAttribute = "expiresAt";
+    public const string TokensAttribute = "sendTokens";
+    public const string RefilledAtAttribute = "sendTokensAt";
 
     /// <summary>API Gateway closes a WebSocket after 2 hours; the record outlives it a little.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(2) + TimeSpan.FromMinutes(10);
@@ -43,6 +45,9 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
                     [RoomAttribute] = new() { S = connection.Room },
                     ["connectedAt"] = new() { S = connection.ConnectedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) },
                     [TimeToLiveAttribute] = new() { N = (connection.ConnectedAt + Lifetime).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) },
+                    // A full token bucket: the connection may send SendBurst messages at once.
+                    [TokensAttribute] = new() { N = options.Value.SendBurst.ToString(CultureInfo.InvariantCulture) },
+                    [RefilledAtAttribute] = new() { N = connection.ConnectedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
                     [WriteToken.Attribute] = token.ToAttribute(),
                 },
                 ConditionExpression = "attribute_not_exists(#key)",
@@ -77,8 +82,92 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
             item["userId"].S,
             item["displayName"].S,
             item[RoomAttribute].S,
-            DateTimeOffset.Parse(item["connectedAt"].S, CultureInfo.InvariantCulture));
+            DateTimeOffset.Parse(item["connectedAt"].S, CultureInfo.InvariantCulture))
+        {
+            Allowance = Allowance(item),
+        };
     }
+
+    /// <summary>
+    /// Takes one message from the connection's token bucket (<see cref="ChatOptions.SendRatePerSecond"/>, burst
+    /// <see cref="ChatOptions.SendBurst"/>). The bucket lives on the connection record, so it holds across invocations
+    /// and across concurrent Lambda environments: each take is an update conditioned on the bucket as it was read,
+    /// and a take that lost a race recounts from the item the refusal returns. API Gateway's own route throttling
+    /// is per stage or route, for every client together, so it cannot be fair to one connection.
+    /// </summary>
+    /// <returns><see cref="TimeSpan.Zero"/> when the message may be sent; otherwise how long until it could be.</returns>
+    public async Task<TimeSpan> TakeSendTokenAsync(Connection connection, WriteToken token, CancellationToken cancellationToken)
+    {
+        var (rate, burst) = (options.Value.SendRatePerSecond, options.Value.SendBurst);
+        var seen = connection.Allowance;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var refilledAt = Math.Max(now, seen?.RefilledAt ?? 0); // clocks of two environments may disagree a little
+            var available = seen is null ? burst : Math.Min(burst, seen.Tokens + (decimal)((refilledAt - seen.RefilledAt) * rate / 1000));
+            if (available < 1)
+            {
+                return TimeSpan.FromMilliseconds(Math.Ceiling((double)(1 - available) * 1000 / rate));
+            }
+
+            try
+            {
+                await dynamoDb.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = tableName,
+                    Key = Key(connection.ConnectionId),
+                    UpdateExpression = "SET #tokens = :tokens, #at = :at, #writeToken = :writeToken",
+                    // Unchanged since it was read: otherwise another event took from the bucket meanwhile.
+                    ConditionExpression = seen is null
+                        ? "attribute_exists(#key) AND attribute_not_exists(#at)"
+                        : "#tokens = :seenTokens AND #at = :seenAt",
+                    ExpressionAttributeNames = seen is null
+                        ? new() { ["#tokens"] = TokensAttribute, ["#at"] = RefilledAtAttribute, ["#writeToken"] = WriteToken.Attribute, ["#key"] = KeyAttribute }
+                        : new() { ["#tokens"] = TokensAttribute, ["#at"] = RefilledAtAttribute, ["#writeToken"] = WriteToken.Attribute },
+                    ExpressionAttributeValues = Values(seen, decimal.Round(available - 1, 3), refilledAt, token),
+                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                }, cancellationToken);
+                return TimeSpan.Zero;
+            }
+            catch (ConditionalCheckFailedException failed)
+            {
+                if (token.Wrote(failed.Item) || failed.Item is not { Count: > 0 })
+                {
+                    // Our own take, whose answer was lost and retried by the SDK; or the record is gone (the sender
+                    // disconnected meanwhile), which the broadcast does not mind.
+                    return TimeSpan.Zero;
+                }
+
+                seen = Allowance(failed.Item);
+            }
+        }
+
+        // Five events of this connection raced and this one lost every time: it is sending fast enough to wait.
+        return TimeSpan.FromMilliseconds(Math.Ceiling(1000 / rate));
+    }
+
+    private static Dictionary<string, AttributeValue> Values(SendAllowance? seen, decimal tokens, long at, WriteToken token)
+    {
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":tokens"] = new() { N = tokens.ToString(CultureInfo.InvariantCulture) },
+            [":at"] = new() { N = at.ToString(CultureInfo.InvariantCulture) },
+            [":writeToken"] = token.ToAttribute(),
+        };
+        if (seen is not null)
+        {
+            values[":seenTokens"] = new() { N = seen.Tokens.ToString(CultureInfo.InvariantCulture) };
+            values[":seenAt"] = new() { N = seen.RefilledAt.ToString(CultureInfo.InvariantCulture) };
+        }
+
+        return values;
+    }
+
+    /// <summary>The record's token bucket; null for a record written before buckets existed (it counts as full).</summary>
+    private static SendAllowance? Allowance(Dictionary<string, AttributeValue> item) =>
+        item.TryGetValue(TokensAttribute, out var tokens) && item.TryGetValue(RefilledAtAttribute, out var at)
+            ? new SendAllowance(decimal.Parse(tokens.N, CultureInfo.InvariantCulture), long.Parse(at.N, CultureInfo.InvariantCulture))
+            : null;
 
     /// <returns>False when the connection has no record (it disconnected meanwhile).</returns>
     /// <remarks>Safe to repeat as it is: a retry sets the same room on the same record.</remarks>
@@ -135,8 +224,8 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
     /// <summary>How long the clean-up of a refused handshake may add to its answer.</summary>
     public static readonly TimeSpan CleanUpTimeout = TimeSpan.FromSeconds(1.5);
 
-    /// <summary>The connection ids in a room, a page of the index at a time.</summary>
-    public async IAsyncEnumerable<IReadOnlyList<string>> MembersAsync(string room, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The connections in a room, a page of the index at a time (it projects the user's id and name).</summary>
+    public async IAsyncEnumerable<IReadOnlyList<RoomConnection>> MembersAsync(string room, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Dictionary<string, AttributeValue>? start = null;
         do
@@ -150,7 +239,7 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
                 ExpressionAttributeValues = new() { [":room"] = new() { S = room } },
                 ExclusiveStartKey = start,
             }, cancellationToken);
-            yield return [.. (page.Items ?? []).Select(item => item[KeyAttribute].S)];
+            yield return [.. (page.Items ?? []).Select(item => new RoomConnection(item[KeyAttribute].S, item["userId"].S, item["displayName"].S))];
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
         while (start is not null);

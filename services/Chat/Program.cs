@@ -12,6 +12,8 @@ builder.AddLambdaHosting(LambdaEventSource.WebsocketApi);
 
 builder.Services.AddTableServiceOptions<ChatOptions, ChatOptionsValidator>(ChatOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<ConnectionRepository>();
+builder.Services.AddSingleton<PresenceRepository>();
+builder.Services.AddSingleton<MessageRepository>();
 builder.Services.AddSingleton<Broadcaster>();
 builder.Services.AddSingleton(provider => IConnectionMessenger.For(provider.GetRequiredService<IOptions<ChatOptions>>().Value));
 builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ChatJson.Default));

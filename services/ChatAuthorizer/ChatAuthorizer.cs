@@ -33,18 +33,41 @@ public sealed partial class ChatAuthorizer(CognitoTokenValidator validator, ILog
         }
 
         var userId = identity.FindFirst("sub")!.Value;
-        var name = identity.FindFirst("name")?.Value
-            ?? identity.FindFirst("cognito:username")?.Value
-            ?? identity.FindFirst("email")?.Value.Split('@')[0]
-            ?? userId;
-        // The name is shown to every member of a room: one line of visible text, else the user id.
-        name = name.Length > MaxDisplayName ? name[..MaxDisplayName] : name;
+        var name = DisplayName(identity, userId);
         LogAllowed(logger, userId);
         return new AuthorizerResult(userId, "Allow", methodArn, new Dictionary<string, string>
         {
             [UserIdKey] = userId,
-            [DisplayNameKey] = TextRules.IsVisibleLine(name) ? name : userId,
+            [DisplayNameKey] = name,
         });
+    }
+
+    /// <summary>
+    /// The name a member is shown by: the token's <c>name</c>, else <c>preferred_username</c>, else the e-mail's local
+    /// part; each only if it is one line of visible text. Never <c>cognito:username</c>: in pools that sign in by
+    /// e-mail it is a UUID. A token with none of them (an access token, which carries no profile claims) gets a
+    /// neutral name from the user id, which the member list then tells apart.
+    /// </summary>
+    internal static string DisplayName(ClaimsIdentity identity, string userId)
+    {
+        string?[] candidates =
+        [
+            identity.FindFirst("name")?.Value,
+            identity.FindFirst("preferred_username")?.Value,
+            identity.FindFirst("email")?.Value is { } email && email.IndexOf('@') is > 0 and var at ? email[..at] : null,
+        ];
+        foreach (var candidate in candidates)
+        {
+            var trimmed = candidate?.Trim();
+            if (trimmed is { Length: > 0 } && TextRules.IsVisibleLine(trimmed))
+            {
+                // Cut at a whole code point: half a surrogate pair is not text.
+                return trimmed.Length <= MaxDisplayName ? trimmed
+                    : trimmed[..(char.IsHighSurrogate(trimmed[MaxDisplayName - 1]) ? MaxDisplayName - 1 : MaxDisplayName)];
+            }
+        }
+
+        return "member-" + (userId.Length > 8 ? userId[..8] : userId);
     }
 
     /// <summary>

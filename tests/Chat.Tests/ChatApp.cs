@@ -10,11 +10,13 @@ namespace Samples.Chat.Tests;
 /// The Chat app on a real Kestrel port with its own ConnectionsTable, behind the WebSocket API stand-in of
 /// tools/StandIns (as `make run` runs it): clients connect to the gateway, which calls the app over HTTP.
 /// </summary>
-public sealed class ChatApp() : ServiceApp<Program>("ConnectionsTable")
+public class ChatApp() : ServiceApp<Program>("ConnectionsTable", "MessagesTable")
 {
     private readonly int port = DynamoDbLocal.FreePort();
 
     public string Table => TableName("ConnectionsTable");
+
+    public string MessagesTable => TableName("MessagesTable");
 
     /// <summary>The key the app and its gateway share; only the gateway sends it.</summary>
     public string IntegrationKey { get; } = WebSocketGateway.NewIntegrationKey();
@@ -54,6 +56,10 @@ public sealed class ChatApp() : ServiceApp<Program>("ConnectionsTable")
     public async Task<ChatClient> ConnectAsync(string userId, string? room = null) =>
         new(await ChatSocketClient.ConnectAsync(WebSocketBase, TestIssuer.Token(userId), room, TestContext.Current.CancellationToken));
 
+    /// <summary>Opens a client socket with a token of the test's own shape (names, e-mail...).</summary>
+    public async Task<ChatClient> ConnectWithTokenAsync(string token, string? room = null) =>
+        new(await ChatSocketClient.ConnectAsync(WebSocketBase, token, room, TestContext.Current.CancellationToken));
+
     /// <summary>Tries a handshake that should be refused; returns the HTTP status the gateway answered.</summary>
     public async Task<HttpStatusCode> RefusedHandshakeAsync(string query)
     {
@@ -66,8 +72,22 @@ public sealed class ChatApp() : ServiceApp<Program>("ConnectionsTable")
     protected override IEnumerable<KeyValuePair<string, string?>> ServiceSettings(IReadOnlyDictionary<string, string> tables) =>
     [
         new("Chat:TableName", tables["ConnectionsTable"]),
+        new("Chat:MessagesTableName", tables["MessagesTable"]),
         new("Chat:ConnectionsEndpoint", Gateway.Url.ToString()),
         new("Chat:IntegrationKey", IntegrationKey),
+        .. MoreSettings,
+    ];
+
+    protected virtual IEnumerable<KeyValuePair<string, string?>> MoreSettings => [];
+}
+
+/// <summary>The Chat app with a send allowance no test of load or slow clients reaches (the default is 5 a second).</summary>
+public sealed class UnthrottledChatApp : ChatApp
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> MoreSettings =>
+    [
+        new("Chat:SendRatePerSecond", "1000"),
+        new("Chat:SendBurst", "1000"),
     ];
 }
 
@@ -80,7 +100,11 @@ public sealed class ChatClient(ChatSocketClient client) : IAsyncDisposable
 
     public Task SendMessageAsync(string text) => client.SendMessageAsync(text, Cancel);
 
-    public Task<JsonObject?> ReceiveAsync(TimeSpan? wait = null) => client.ReceiveAsync(wait ?? TimeSpan.FromSeconds(10), Cancel);
+    /// <summary>The next frame other than presence (members coming and going): most tests are about something else.</summary>
+    public Task<JsonObject?> ReceiveAsync(TimeSpan? wait = null) => client.ReceiveAsync(wait ?? TimeSpan.FromSeconds(10), Cancel, skipping: "presence");
+
+    /// <summary>The next frame of any type.</summary>
+    public Task<JsonObject?> ReceiveAnyAsync(TimeSpan? wait = null) => client.ReceiveAsync(wait ?? TimeSpan.FromSeconds(10), Cancel);
 
     public Task<WebSocketCloseStatus?> ClosedAsync() => client.ClosedAsync(TimeSpan.FromSeconds(10), Cancel);
 

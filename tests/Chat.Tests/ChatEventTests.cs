@@ -42,6 +42,61 @@ public sealed class ChatEventTests(ChatApp app) : IClassFixture<ChatApp>
         Assert.Equal("ada-sub", result.Context[ChatAuthorizer.DisplayNameKey]); // e-mail local part of ada-sub@example.com
     }
 
+    /// <summary>
+    /// ID tokens shaped like an e-mail sign-in pool's: <c>sub</c> and <c>cognito:username</c> are the same UUID, the
+    /// e-mail is the sign-in name, and <c>name</c>/<c>preferred_username</c> are there only if the user set them.
+    /// </summary>
+    [Theory]
+    [InlineData("Ada Lovelace", "ada_l", "ada.lovelace@example.com", "Ada Lovelace")]
+    [InlineData(null, "ada_l", "ada.lovelace@example.com", "ada_l")]
+    [InlineData(null, null, "ada.lovelace@example.com", "ada.lovelace")]
+    [InlineData("   ", "\u0007bell", "grace@example.com", "grace")]
+    [InlineData(" Grace ", null, "grace@example.com", "Grace")]
+    public async Task The_authorizer_names_a_member_by_name_then_preferred_username_then_the_email_local_part(
+        string? name, string? preferredUsername, string email, string expected)
+    {
+        const string sub = "37ac8be9-7e39-4f0e-9a57-0d5e8f1a2b3c";
+        var profile = new Dictionary<string, object> { ["cognito:username"] = sub, ["email_verified"] = true };
+        if (name is not null)
+        {
+            profile["name"] = name;
+        }
+
+        if (preferredUsername is not null)
+        {
+            profile["preferred_username"] = System.Text.RegularExpressions.Regex.Unescape(preferredUsername);
+        }
+
+        var result = await AuthorizeAsync(app, AuthorizerEvent(TestIssuer.Token(sub, email: email, profile: profile)));
+
+        Assert.True(result.IsAllowed);
+        Assert.Equal(sub, result.Context[ChatAuthorizer.UserIdKey]);
+        Assert.Equal(expected, result.Context[ChatAuthorizer.DisplayNameKey]);
+    }
+
+    [Fact]
+    public async Task The_authorizer_never_shows_the_cognito_username_uuid_even_when_the_token_has_no_profile_claims()
+    {
+        const string sub = "37ac8be9-7e39-4f0e-9a57-0d5e8f1a2b3c";
+        var token = TestIssuer.Token(sub, email: "", profile: new Dictionary<string, object> { ["cognito:username"] = sub, ["preferred_username"] = "\u0000" });
+
+        var result = await AuthorizeAsync(app, AuthorizerEvent(token));
+
+        Assert.True(result.IsAllowed);
+        Assert.DoesNotContain(sub, result.Context[ChatAuthorizer.DisplayNameKey], StringComparison.Ordinal);
+        Assert.Equal("member-37ac8be9", result.Context[ChatAuthorizer.DisplayNameKey]);
+    }
+
+    [Fact]
+    public async Task A_long_name_is_cut_at_100_characters_and_never_inside_a_surrogate_pair()
+    {
+        var name = new string('a', 99) + "😀tail";
+
+        var result = await AuthorizeAsync(app, AuthorizerEvent(TestIssuer.Token("ada", profile: new Dictionary<string, object> { ["name"] = name })));
+
+        Assert.Equal(new string('a', 99), result.Context[ChatAuthorizer.DisplayNameKey]);
+    }
+
     [Theory]
     [InlineData("missing")]
     [InlineData("expired")]

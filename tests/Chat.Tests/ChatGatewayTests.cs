@@ -174,10 +174,12 @@ public sealed class ChatGatewayTests(ChatApp app) : IClassFixture<ChatApp>
 
         await ada.SendAsync(new JsonObject { ["action"] = "joinRoom", ["room"] = room }.ToJsonString());
         var joined = await ada.ReceiveAsync();
+        var history = await ada.ReceiveAsync();
         await bob.SendMessageAsync("welcome");
 
         Assert.Equal("joined", joined!["type"]!.GetValue<string>());
         Assert.Equal(room, joined["room"]!.GetValue<string>());
+        Assert.Equal(["history", room], new[] { history!["type"], history["room"] }.Select(node => node!.GetValue<string>()));
         Assert.Equal("welcome", (await ada.ReceiveAsync())?["text"]?.GetValue<string>());
         Assert.Equal(room, Assert.Single(await RecordsOfUserAsync(adaId))["room"].S);
     }

@@ -9,13 +9,15 @@ using Samples.ServiceDefaults.Authentication;
 namespace Samples.Chat.Tests;
 
 /// <summary>Hostile frames, names with a trailing newline, a client that stops reading, and an authorizer without Cognito.</summary>
-public sealed class HardeningTests(ChatApp app) : IClassFixture<ChatApp>
+public sealed class HardeningTests(UnthrottledChatApp app) : IClassFixture<UnthrottledChatApp>
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     private static string Room() => "room-" + Guid.NewGuid().ToString("N")[..12];
 
-    /// <summary>Generated hostile frames for the routes clients reach: sendMessage, joinRoom and $default.</summary>
+    /// <summary>Generated hostile frames for the routes clients reach: sendMessage, joinRoom, history and $default.</summary>
+    private const string ValidMessageId = "019a7c1e5a2b7c3d8e4f0123456789ab";
+
     public static IReadOnlyList<HostileCase> Corpus { get; } =
     [
         .. HostileCorpus.Bodies(new JsonObject { ["action"] = "sendMessage", ["text"] = "hello", ["room"] = "lobby" }, new Dictionary<string, IEnumerable<string>>
@@ -28,6 +30,13 @@ public sealed class HardeningTests(ChatApp app) : IClassFixture<ChatApp>
         .. HostileCorpus.Bodies(new JsonObject { ["action"] = "joinRoom", ["room"] = "lobby" }, new Dictionary<string, IEnumerable<string>>
         {
             ["room"] = HostileCorpus.BadLines("lobby").Concat(["", "a b", "lobby/x", "ló", new string('r', 65)]).Select(HostileCorpus.Token).Concat(["42", "null"]),
+        }),
+        .. HostileCorpus.Bodies(new JsonObject { ["action"] = "history", ["before"] = ValidMessageId }, new Dictionary<string, IEnumerable<string>>
+        {
+            // null is not here: {"before":null} asks for the latest page.
+            ["before"] = HostileCorpus.BadLines(ValidMessageId)
+                .Concat(["", ValidMessageId.ToUpperInvariant(), ValidMessageId[..31], ValidMessageId + "0", "019a7c1e-5a2b-7c3d-8e4f-0123456789ab", "' OR 1=1 --", "zz" + ValidMessageId[2..]])
+                .Select(HostileCorpus.Token).Concat(["42", "[]", "{}", "true"]),
         }),
     ];
 
@@ -54,16 +63,17 @@ public sealed class HardeningTests(ChatApp app) : IClassFixture<ChatApp>
         }
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {frames.Count} frames:\n{string.Join("\n", failures.Take(30))}");
+        Assert.Equal(before, await TestTables.SnapshotAsync(app.Table));
+        Assert.Empty(await TestTables.SnapshotAsync(app.MessagesTable));
         await ada.SendMessageAsync("the only message");
         Assert.Equal("the only message", (await bob.ReceiveAsync())?["text"]?.GetValue<string>());
-        Assert.Equal(before, await TestTables.SnapshotAsync(app.Table));
     }
 
     [Fact]
     public async Task Event_endpoints_called_without_a_gateway_event_answer_403_problems()
     {
         using var client = app.CreateClient();
-        foreach (var route in new[] { "/$connect", "/$disconnect", "/sendMessage", "/joinRoom", "/$default" })
+        foreach (var route in new[] { "/$connect", "/$disconnect", "/sendMessage", "/joinRoom", "/history", "/members", "/$default" })
         {
             using var response = await client.PostAsync(route, Requests.Json("""{"action":"sendMessage","text":"hi"}"""), Cancel);
             await Problems.AssertAsync(response, HttpStatusCode.Forbidden);
@@ -144,7 +154,7 @@ public sealed class HardeningTests(ChatApp app) : IClassFixture<ChatApp>
     {
         using var client = await DynamoDbEndpoint.ClientAsync();
         var scan = await client.ScanAsync(new ScanRequest { TableName = app.Table, ConsistentRead = true }, Cancel);
-        return [.. scan.Items.Where(item => item["userId"].S == userId)];
+        return [.. scan.Items.Where(item => item.TryGetValue("userId", out var owner) && owner.S == userId)]; // not the presence items
     }
 }
 

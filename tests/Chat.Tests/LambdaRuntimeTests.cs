@@ -20,12 +20,14 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
     private LambdaFunction chat = null!;
     private LambdaFunction authorizer = null!;
     private string table = "";
+    private string messagesTable = "";
 
     private string Authority => cognito.Url + Pool;
 
     public async ValueTask InitializeAsync()
     {
         table = await TestTables.CreateAsync("ConnectionsTable");
+        messagesTable = await TestTables.CreateAsync("MessagesTable");
         managementApi = await RecordingServer.StartAsync(_ => Task.FromResult(Results.Ok()));
         cognito = await RecordingServer.StartAsync(request => Task.FromResult(
             TestIssuer.Document(Authority, new Uri(cognito.Url, request.Path).ToString()) is { } document ? Results.Json(document) : Results.NotFound()));
@@ -98,10 +100,15 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         var stored = await TestTables.GetItemAsync(table, "connectionId", "ada-conn=");
         Assert.Equal("ada-sub", stored!["userId"].S);
 
+        // Bob's arrival was announced to Ada, and to no one else (his own connection opens only after $connect).
+        var joined = Assert.Single(managementApi.Requests, request => request.Method == "POST");
+        Assert.Equal("/prod/@connections/ada-conn=", joined.Path);
+        Assert.Equal("""{"type":"presence","room":"lobby","event":"joined","user":{"userId":"bob-sub","displayName":"Bob"}}""", joined.Body);
+
         var sent = await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("sendMessage", "ada-conn=", """{"action":"sendMessage","text":"hello"}""", ada));
 
         Assert.Equal(200, sent.StatusCode());
-        var deliveries = managementApi.Requests.Where(request => request.Method == "POST").ToList();
+        var deliveries = managementApi.Requests.Where(request => request.Method == "POST" && request.Body.Contains("\"type\":\"message\"", StringComparison.Ordinal)).ToList();
         Assert.Equal(["/prod/@connections/ada-conn=", "/prod/@connections/bob-conn="], deliveries.Select(request => request.Path).Order(StringComparer.Ordinal));
         Assert.All(deliveries, delivery =>
         {
@@ -112,8 +119,21 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
             Assert.Equal("Ada", frame["from"]!["displayName"]!.GetValue<string>());
         });
 
+        var message = Assert.Single(await TestTables.SnapshotAsync(messagesTable));
+        Assert.Contains("text=hello", message, StringComparison.Ordinal);
+
+        // A later member asks for the room's history, its first frame, and gets the message.
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "cyd-conn=", authorizerContext: Context("cyd-sub", "Cyd"), query: Room("lobby")));
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("history", "cyd-conn=", """{"action":"history"}""", Context("cyd-sub", "Cyd")));
+        var history = JsonNode.Parse(managementApi.Requests.Last(request => request.Path == "/prod/@connections/cyd-conn=").Body)!;
+        Assert.Equal("history", history["type"]!.GetValue<string>());
+        Assert.Equal(["hello"], history["messages"]!.AsArray().Select(message => message!["text"]!.GetValue<string>()));
+        Assert.Null(history["before"]);
+
         Assert.Equal(200, (await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$disconnect", "bob-conn=", authorizerContext: bob))).StatusCode());
         Assert.Null(await TestTables.GetItemAsync(table, "connectionId", "bob-conn="));
+        var left = JsonNode.Parse(managementApi.Requests.Last(request => request.Path == "/prod/@connections/ada-conn=").Body)!;
+        Assert.Equal(["presence", "left", "bob-sub"], new[] { left["type"], left["event"], left["user"]!["userId"] }.Select(node => node!.GetValue<string>()));
 
         LambdaLogs.AssertEveryLineIsPowertoolsJson(await chat.SettledOutputAsync(), "chat");
         LambdaLogs.AssertMetricsOnce(await chat.SettledOutputAsync(), "ServerlessSamples", "chat", "MessagesBroadcast", "MessagesDelivered");
@@ -132,9 +152,10 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
 
         var frames = managementApi.Requests.Select(request => (request.Path, Frame: JsonNode.Parse(request.Body)!)).ToList();
         Assert.All(frames, frame => Assert.Equal("/prod/@connections/ada-conn=", frame.Path));
-        Assert.Equal(["joined", "error", "error"], frames.Select(frame => frame.Frame["type"]!.GetValue<string>()));
+        Assert.Equal(["joined", "history", "error", "error"], frames.Select(frame => frame.Frame["type"]!.GetValue<string>()));
         Assert.Equal("kitchen", frames[0].Frame["room"]!.GetValue<string>());
-        Assert.Equal(["unknown_action", "invalid_frame"], frames.Skip(1).Select(frame => frame.Frame["code"]!.GetValue<string>()));
+        Assert.Equal("kitchen", frames[1].Frame["room"]!.GetValue<string>());
+        Assert.Equal(["unknown_action", "invalid_frame"], frames.Skip(2).Select(frame => frame.Frame["code"]!.GetValue<string>()));
         Assert.Equal("kitchen", (await TestTables.GetItemAsync(table, "connectionId", "ada-conn="))!["room"].S);
     }
 
@@ -164,6 +185,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
     private Task<Dictionary<string, string>> ChatEnvironmentAsync(string connectionsTable) => LambdaFunction.AppEnvironmentAsync("chat", new Dictionary<string, string>
     {
         ["Chat__TableName"] = connectionsTable,
+        ["Chat__MessagesTableName"] = messagesTable,
         ["Chat__ConnectionsEndpoint"] = new Uri(managementApi.Url, "prod").ToString(),
     }, Authority);
 

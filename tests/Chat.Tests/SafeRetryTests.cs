@@ -17,8 +17,10 @@ public sealed class SafeRetryTests(ChatApp app) : IClassFixture<ChatApp>
 
         Assert.Equal(1, app.LostAnswers.Lost["PutItem"]);
         var after = await TestTables.SnapshotAsync(app.Table);
-        Assert.Equal(before.Count + 1, after.Count);
+        // One connection record, and the user's presence item (PresenceRepository), whose write is an update.
+        Assert.Equal(before.Count + 2, after.Count);
         Assert.Single(after, item => item.Contains("userId=lost-answer-user", StringComparison.Ordinal));
+        Assert.Single(after, item => item.Contains("connectionId=user#lost-answer-user", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class TemplateParityTests
     public void Template_routes_equal_the_apps_event_endpoints_and_actions()
     {
         var routeKeys = Of("AWS::ApiGatewayV2::Route").Select(route => Scalar(route.Properties, "RouteKey")).Order();
-        var appRoutes = new[] { ChatEvents.Connect, ChatEvents.Disconnect, ChatEvents.Default, ChatEvents.SendMessage, ChatEvents.JoinRoom }
+        var appRoutes = new[] { ChatEvents.Connect, ChatEvents.Disconnect, ChatEvents.Default, ChatEvents.SendMessage, ChatEvents.JoinRoom, ChatEvents.History, ChatEvents.Members }
             .Select(path => path.TrimStart('/')).Order();
 
         Assert.Equal(appRoutes, routeKeys);

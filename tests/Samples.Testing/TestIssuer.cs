@@ -30,7 +30,8 @@ public sealed class TestIssuer : HttpMessageHandler
         string audience = ClientId,
         DateTime? expires = null,
         bool foreignKey = false,
-        string? email = null)
+        string? email = null,
+        IReadOnlyDictionary<string, object>? profile = null)
     {
         var claims = new Dictionary<string, object>
         {
@@ -41,6 +42,12 @@ public sealed class TestIssuer : HttpMessageHandler
         if (groups is not null)
         {
             claims["cognito:groups"] = groups.ToArray();
+        }
+
+        // Profile claims as an ID token carries them (name, preferred_username, cognito:username...).
+        foreach (var (claim, value) in profile ?? new Dictionary<string, object>())
+        {
+            claims[claim] = value;
         }
 
         // Access tokens name the app client in client_id and carry no aud, as Cognito's do.

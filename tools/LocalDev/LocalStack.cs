@@ -33,6 +33,7 @@ public sealed class LocalStack : IAsyncDisposable
         new("chat", "Chat", 5301, new()
         {
             ["Chat__TableName"] = "ConnectionsTable",
+            ["Chat__MessagesTableName"] = "MessagesTable",
             ["Chat__ConnectionsEndpoint"] = $"http://localhost:{WebSocketGatewayPort}",
             ["Chat__IntegrationKey"] = IntegrationKey,
         }),

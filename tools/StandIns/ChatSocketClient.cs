@@ -45,14 +45,24 @@ public sealed class ChatSocketClient : IAsyncDisposable
     public Task SendMessageAsync(string text, CancellationToken cancellationToken) =>
         SendAsync(new JsonObject { ["action"] = "sendMessage", ["text"] = text }.ToJsonString(), cancellationToken);
 
-    /// <summary>The next frame, or null when none arrives within <paramref name="wait"/> or the socket closed.</summary>
-    public async Task<JsonObject?> ReceiveAsync(TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>
+    /// The next frame (passing over frames whose type is <paramref name="skipping"/>, such as "presence"), or null
+    /// when none arrives within <paramref name="wait"/> or the socket closed.
+    /// </summary>
+    public async Task<JsonObject?> ReceiveAsync(TimeSpan wait, CancellationToken cancellationToken, string? skipping = null)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(wait);
         try
         {
-            return await frames.Reader.ReadAsync(timeout.Token);
+            while (true)
+            {
+                var frame = await frames.Reader.ReadAsync(timeout.Token);
+                if (skipping is null || frame["type"]?.GetValue<string>() != skipping)
+                {
+                    return frame;
+                }
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

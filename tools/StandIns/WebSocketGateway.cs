@@ -30,8 +30,8 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
     /// <summary>API Gateway's integration timeout: an event that takes longer fails.</summary>
     public static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(29);
 
-    /// <summary>The API's action routes (infra/template.yaml: ChatSendMessageRoute, ChatJoinRoomRoute).</summary>
-    private static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal) { "sendMessage", "joinRoom" };
+    /// <summary>The API's action routes (infra/template.yaml: ChatSendMessageRoute, ChatJoinRoomRoute, ChatHistoryRoute, ChatMembersRoute).</summary>
+    private static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal) { "sendMessage", "joinRoom", "history", "members" };
 
     private const string IntegrationKeyHeader = "X-Integration-Key";
 
