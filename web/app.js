@@ -183,29 +183,84 @@ async function saveProfile(form) {
 }
 
 // ------------------------------------------------------------------------------------------- chat
-function showFrame(text) {
+/** The room's members by user id (a user with two tabs is one member), and the cursor for older messages. */
+const members = new Map();
+let olderBefore = null;
+
+function chatLine(text, { notice = false, prepend = false } = {}) {
   const item = document.createElement('li');
-  item.textContent = text;
-  $('#messages').append(item);
-  item.scrollIntoView({ block: 'nearest' });
+  item.textContent = text; // never HTML: names and messages are other people's text
+  if (notice) item.className = 'notice';
+  if (prepend) $('#messages').prepend(item);
+  else {
+    $('#messages').append(item);
+    item.scrollIntoView({ block: 'nearest' });
+  }
+  return item;
+}
+
+function messageLine(message) {
+  const time = new Date(message.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return `${time} ${message.from.displayName}: ${message.text}`;
+}
+
+function showMembers() {
+  const names = [...members.values()].sort((a, b) => a.localeCompare(b));
+  $('#members').replaceChildren(...names.map((name) => Object.assign(document.createElement('li'), { textContent: name })));
+}
+
+/** History frames answer the first request (the latest page) and each "Older messages" click (the page before). */
+function showHistory(frame) {
+  const first = $('#messages').firstChild;
+  for (const message of frame.messages) first ? first.before(Object.assign(document.createElement('li'), { textContent: messageLine(message) })) : chatLine(messageLine(message));
+  olderBefore = frame.before;
+  $('#older').hidden = !olderBefore;
+}
+
+function onFrame(frame) {
+  switch (frame.type) {
+    case 'message': return chatLine(messageLine(frame));
+    case 'history': return showHistory(frame);
+    case 'members':
+      members.clear();
+      for (const member of frame.members) members.set(member.userId, member.displayName);
+      return showMembers();
+    case 'presence':
+      if (frame.event === 'joined') members.set(frame.user.userId, frame.user.displayName);
+      else members.delete(frame.user.userId);
+      showMembers();
+      return chatLine(`${frame.user.displayName} ${frame.event === 'joined' ? 'joined' : 'left'}`, { notice: true });
+    case 'error':
+      return status(frame.code === 'rate_limited'
+        ? `Chat: you are sending too fast; wait ${Math.ceil(frame.retryAfterMs / 1000)} s. That message was not sent.`
+        : `Chat: ${frame.message ?? frame.code}`, true);
+    default: return undefined;
+  }
 }
 
 function join(room) {
   socket?.close();
+  members.clear();
+  showMembers();
+  $('#messages').replaceChildren();
+  $('#older').hidden = true;
   const url = `${config.chatUrl}/?token=${encodeURIComponent(idToken)}&room=${encodeURIComponent(room)}`;
-  socket = new WebSocket(url);
-  socket.addEventListener('open', () => {
+  const opened = new WebSocket(url);
+  socket = opened;
+  opened.addEventListener('open', () => {
     $('#say').hidden = false;
     status(`Joined ${room}.`);
-    showFrame(`— you joined ${room}`);
+    chatLine(`you joined ${room}`, { notice: true });
+    // API Gateway opens the connection only after $connect, so the page asks for what it needs first.
+    opened.send(JSON.stringify({ action: 'history' }));
+    opened.send(JSON.stringify({ action: 'members' }));
   });
-  socket.addEventListener('message', (event) => {
-    const frame = JSON.parse(event.data);
-    if (frame.type === 'message') showFrame(`${frame.from.displayName}: ${frame.text}`);
-    else if (frame.type === 'error') status(`Chat: ${frame.message ?? frame.code}`, true);
+  opened.addEventListener('message', (event) => onFrame(JSON.parse(event.data)));
+  opened.addEventListener('close', (event) => {
+    if (socket !== opened) return; // replaced by a newer join
+    $('#say').hidden = true;
+    if (event.code !== 1000) status(`Chat: the connection was ${event.reason ? `closed: ${event.reason}` : 'refused or lost'}. Join again to reconnect.`, true);
   });
-  socket.addEventListener('close', () => { $('#say').hidden = true; });
-  socket.addEventListener('error', () => status('Chat: the connection was refused or lost.', true));
 }
 
 // ------------------------------------------------------------------------------------------- views
@@ -251,6 +306,7 @@ async function start() {
   $('#product-form').addEventListener('submit', (event) => { event.preventDefault(); saveProduct(event.target); });
   $('#profile-form').addEventListener('submit', (event) => { event.preventDefault(); saveProfile(event.target); });
   $('#join').addEventListener('submit', (event) => { event.preventDefault(); join(event.target.room.value); });
+  $('#older').addEventListener('click', () => socket?.send(JSON.stringify({ action: 'history', before: olderBefore })));
   $('#say').addEventListener('submit', (event) => {
     event.preventDefault();
     socket?.send(JSON.stringify({ action: 'sendMessage', text: event.target.text.value }));

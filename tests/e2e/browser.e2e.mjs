@@ -163,23 +163,39 @@ async function scenario(viewport) {
   });
 
   const room = `e2e-${tag}`;
-  await step(config.chatUrl ? 'both join one room and each sees the other\'s message; the message box is never covered' : 'no Chat API: there is no chat tab', async () => {
+  await step(config.chatUrl ? 'chat: history on join, presence and members by name, replies both ways, a flooding sender told to wait; the message box is never covered' : 'no Chat API: there is no chat tab', async () => {
     if (!config.chatUrl) {
       if (await uma.getByRole('link', { name: 'Chat' }).isVisible()) throw new Error('the chat tab is shown');
       return;
     }
-    for (const page of [ada, uma]) {
+    const joinRoom = async (page) => {
       await page.getByRole('link', { name: 'Chat' }).click();
       await page.locator('#join').getByLabel('Room').fill(room);
       await page.locator('#join').getByRole('button', { name: 'Join' }).click();
       await page.getByTestId('messages').getByText(`you joined ${room}`).waitFor();
-    }
+    };
+    // Ada speaks before Uma arrives: Uma reads it in the room's history.
+    await joinRoom(ada);
     await ada.locator('#say').getByLabel('Message').fill(`Hello Uma ${tag}`);
     await ada.locator('#say').getByRole('button', { name: 'Send' }).click();
-    await uma.getByTestId('messages').getByText(`Hello Uma ${tag}`).waitFor();
+    await ada.getByTestId('messages').getByText(`Hello Uma ${tag}`).waitFor();
+    await joinRoom(uma);
+    await uma.getByTestId('messages').getByText(`admin: Hello Uma ${tag}`).waitFor();
+    // Presence and members, by the names in the tokens (the e-mail's local part), never a UUID.
+    await ada.getByTestId('messages').getByText('user joined').waitFor();
+    await ada.getByTestId('members').getByText('user', { exact: true }).waitFor();
+    await uma.getByTestId('members').getByText('admin', { exact: true }).waitFor();
     await uma.locator('#say').getByLabel('Message').fill(`Hi Ada ${tag}`);
     await uma.locator('#say').getByRole('button', { name: 'Send' }).click();
     await ada.getByTestId('messages').getByText(`Hi Ada ${tag}`).waitFor();
+    // More than the allowance (a burst of 10, then 5 a second) at once: the page says to wait.
+    await uma.evaluate(() => {
+      for (let i = 0; i < 25; i++) {
+        document.querySelector('#chat-text').value = `flood ${i}`;
+        document.querySelector('#say').requestSubmit();
+      }
+    });
+    await uma.locator('#status', { hasText: 'you are sending too fast' }).waitFor();
     await reachable(ada.locator('#say').getByLabel('Message'));
     await noSidewaysScroll(ada);
     await shot(ada, `${viewport.label}-chat`);
