@@ -231,6 +231,7 @@ function onFrame(frame) {
       showMembers();
       return chatLine(`${frame.user.displayName} ${frame.event === 'joined' ? 'joined' : 'left'}`, { notice: true });
     case 'error':
+      if (frame.code === 'too_many_connections') socket?.close(1000); // this one may not chat: say why and let it go
       return status(frame.code === 'rate_limited'
         ? `Chat: you are sending too fast; wait ${Math.ceil(frame.retryAfterMs / 1000)} s. That message was not sent.`
         : `Chat: ${frame.message ?? frame.code}`, true);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Validation;
 
@@ -29,6 +30,9 @@ public static class ChatEvents
 
     private const string NotConnected = "This connection is not registered; reconnect.";
 
+    private static string TooManyConnections(int max) =>
+        $"You have {max} chat connections open already (tabs or devices); close one, then join again here.";
+
     public static IEndpointRouteBuilder MapChatEvents(this IEndpointRouteBuilder app)
     {
         // The gateway authorized $connect already (the ChatAuthorizer function).
@@ -50,7 +54,7 @@ public static class ChatEvents
     /// </summary>
     public static async Task<IResult> OnConnect(
         WebSocketEvent origin, HttpContext context, WriteToken token, ConnectionRepository connections, PresenceRepository presence, Broadcaster broadcaster,
-        TimeProvider clock, CancellationToken cancellationToken)
+        IOptions<ChatOptions> options, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (origin.UserId is not { } userId)
         {
@@ -71,9 +75,16 @@ public static class ChatEvents
                 return TypedResults.Conflict();
             }
 
-            if (await presence.EnterAsync(userId, origin.ConnectionId, room, cancellationToken))
+            switch (await presence.EnterAsync(userId, origin.ConnectionId, room, cancellationToken))
             {
-                await broadcaster.AnnounceAsync(origin, new PresenceFrame(room, PresenceFrame.Joined, new Sender(userId, displayName)), cancellationToken);
+                case PresenceRepository.Entry.First:
+                    await broadcaster.AnnounceAsync(origin, new PresenceFrame(room, PresenceFrame.Joined, new Sender(userId, displayName)), cancellationToken);
+                    break;
+                case PresenceRepository.Entry.OverLimit:
+                    // Accepted, then refused with a reason on its first frame: a handshake refused here would reach the
+                    // browser as a bare failure (close code 1006), with nothing it could show.
+                    await connections.RefuseAsync(origin.ConnectionId, TooManyConnections(options.Value.MaxConnectionsPerUser), cancellationToken);
+                    break;
             }
 
             return TypedResults.Ok();
@@ -120,9 +131,9 @@ public static class ChatEvents
             return await RefuseAsync(broadcaster, origin, "invalid_frame", problem, cancellationToken);
         }
 
-        if (await connections.GetAsync(origin.ConnectionId, cancellationToken) is not { } sender)
+        if (await MemberAsync(origin, connections, broadcaster, cancellationToken) is not { } sender)
         {
-            return await RefuseAsync(broadcaster, origin, "not_connected", NotConnected, cancellationToken);
+            return TypedResults.Ok();
         }
 
         if (frame!.Room is { } room && room != sender.Room)
@@ -153,6 +164,11 @@ public static class ChatEvents
         if (frame?.Room is not { } room || !Rooms.Name().IsMatch(room))
         {
             return await RefuseAsync(broadcaster, origin, "invalid_frame", "room must be 1 to 64 letters, digits, '-' or '_'.", cancellationToken);
+        }
+
+        if (await MemberAsync(origin, connections, broadcaster, cancellationToken) is null)
+        {
+            return TypedResults.Ok();
         }
 
         if (!await connections.MoveAsync(origin.ConnectionId, room, cancellationToken))
@@ -194,9 +210,9 @@ public static class ChatEvents
             return await RefuseAsync(broadcaster, origin, "invalid_frame", "before must be a message id (32 hex digits) from a message or a history frame.", cancellationToken);
         }
 
-        if (await connections.GetAsync(origin.ConnectionId, cancellationToken) is not { } member)
+        if (await MemberAsync(origin, connections, broadcaster, cancellationToken) is not { } member)
         {
-            return await RefuseAsync(broadcaster, origin, "not_connected", NotConnected, cancellationToken);
+            return TypedResults.Ok();
         }
 
         await broadcaster.ReplyAsync(origin, await messages.PageAsync(member.Room, frame.Before, clock.GetUtcNow(), cancellationToken), ChatJson.Default.HistoryFrame, cancellationToken);
@@ -212,9 +228,9 @@ public static class ChatEvents
             return await RefuseAsync(broadcaster, origin, "invalid_frame", "A members frame is {\"action\":\"members\"}.", cancellationToken);
         }
 
-        if (await connections.GetAsync(origin.ConnectionId, cancellationToken) is not { } member)
+        if (await MemberAsync(origin, connections, broadcaster, cancellationToken) is not { } member)
         {
-            return await RefuseAsync(broadcaster, origin, "not_connected", NotConnected, cancellationToken);
+            return TypedResults.Ok();
         }
 
         var listed = new Dictionary<string, Sender>(StringComparer.Ordinal);
@@ -254,6 +270,26 @@ public static class ChatEvents
     {
         var (code, message) = await ClassifyAsync(context, cancellationToken);
         return await RefuseAsync(broadcaster, origin, code, message, cancellationToken);
+    }
+
+    /// <summary>
+    /// The sender's connection record, or null after telling it why not: it has none (it disconnected meanwhile), or it
+    /// was refused at $connect (too many connections). A refused connection is in no room, so it receives nothing else;
+    /// the client closes it on this error, or API Gateway's idle timeout does.
+    /// </summary>
+    private static async Task<Connection?> MemberAsync(WebSocketEvent origin, ConnectionRepository connections, Broadcaster broadcaster, CancellationToken cancellationToken)
+    {
+        switch (await connections.GetAsync(origin.ConnectionId, cancellationToken))
+        {
+            case null:
+                await RefuseAsync(broadcaster, origin, "not_connected", NotConnected, cancellationToken);
+                return null;
+            case { Refusal: { } reason }:
+                await RefuseAsync(broadcaster, origin, "too_many_connections", reason, cancellationToken);
+                return null;
+            case var member:
+                return member;
+        }
     }
 
     /// <summary>

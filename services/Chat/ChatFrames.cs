@@ -9,6 +9,9 @@ public sealed record Connection(string ConnectionId, string UserId, string Displ
 {
     /// <summary>Its token bucket as read; null before its first message.</summary>
     public SendAllowance? Allowance { get; init; }
+
+    /// <summary>Why it may not chat (then it is in no room), or null.</summary>
+    public string? Refusal { get; init; }
 }
 
 /// <summary>One connection of a room, as the room index lists it.</summary>

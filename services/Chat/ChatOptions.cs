@@ -39,6 +39,10 @@ public sealed class ChatOptions : TableServiceOptions
     [Range(1, 1000)]
     public int SendBurst { get; set; } = 10;
 
+    /// <summary>How many connections one user may hold open at once (tabs, devices); the next is refused.</summary>
+    [Range(1, 1000)]
+    public int MaxConnectionsPerUser { get; set; } = 5;
+
     /// <summary>How many connections a broadcast posts to at once.</summary>
     public int BroadcastParallelism { get; set; } = 32;
 

@@ -20,6 +20,7 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
     public const string TimeToLiveAttribute = "expiresAt";
     public const string TokensAttribute = "sendTokens";
     public const string RefilledAtAttribute = "sendTokensAt";
+    public const string RefusalAttribute = "refusal";
 
     /// <summary>API Gateway closes a WebSocket after 2 hours; the record outlives it a little.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(2) + TimeSpan.FromMinutes(10);
@@ -81,12 +82,28 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
             item[KeyAttribute].S,
             item["userId"].S,
             item["displayName"].S,
-            item[RoomAttribute].S,
+            item.GetValueOrDefault(RoomAttribute)?.S ?? "",
             DateTimeOffset.Parse(item["connectedAt"].S, CultureInfo.InvariantCulture))
         {
             Allowance = Allowance(item),
+            Refusal = item.GetValueOrDefault(RefusalAttribute)?.S,
         };
     }
+
+    /// <summary>
+    /// Marks a connection that may not chat (its user holds too many): out of its room, so the room index no longer
+    /// lists it, with the reason its first frame will be answered with before it is closed. API Gateway opens the
+    /// connection only after $connect, so the reason cannot be told on the handshake itself.
+    /// </summary>
+    public Task RefuseAsync(string connectionId, string reason, CancellationToken cancellationToken) =>
+        dynamoDb.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = tableName,
+            Key = Key(connectionId),
+            UpdateExpression = "REMOVE #room SET #refusal = :reason",
+            ExpressionAttributeNames = new() { ["#room"] = RoomAttribute, ["#refusal"] = RefusalAttribute },
+            ExpressionAttributeValues = new() { [":reason"] = new() { S = reason } },
+        }, cancellationToken);
 
     /// <summary>
     /// Takes one message from the connection's token bucket (<see cref="ChatOptions.SendRatePerSecond"/>, burst
@@ -180,8 +197,8 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
                 TableName = tableName,
                 Key = Key(connectionId),
                 UpdateExpression = "SET #room = :room",
-                ConditionExpression = "attribute_exists(#key)",
-                ExpressionAttributeNames = new() { ["#room"] = RoomAttribute, ["#key"] = KeyAttribute },
+                ConditionExpression = "attribute_exists(#key) AND attribute_not_exists(#refusal)",
+                ExpressionAttributeNames = new() { ["#room"] = RoomAttribute, ["#key"] = KeyAttribute, ["#refusal"] = RefusalAttribute },
                 ExpressionAttributeValues = new() { [":room"] = new() { S = room } },
             }, cancellationToken);
             return true;

@@ -250,6 +250,110 @@ public sealed class ChatRoomTests(ChatApp app) : IClassFixture<ChatApp>
         Assert.InRange(decimal.Parse(record!["sendTokens"].N, System.Globalization.CultureInfo.InvariantCulture), 9m, 9.99m);
     }
 
+    [Fact]
+    public async Task A_users_connection_over_the_limit_is_told_why_on_its_first_frame_hears_nothing_and_the_others_go_on()
+    {
+        var room = Room();
+        var userId = User("tabs");
+        var tabs = new List<ChatClient>();
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                tabs.Add(await app.ConnectAsync(userId, room));
+            }
+
+            await using var sixth = await app.ConnectAsync(userId, room);
+            await sixth.SendAsync("""{"action":"history"}""");
+            var refusal = (await sixth.ReceiveAnyAsync())!;
+
+            Assert.Equal(["error", "too_many_connections"], new[] { refusal["type"], refusal["code"] }.Select(node => node!.GetValue<string>()));
+            Assert.Contains("5 chat connections", refusal["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            await tabs[4].SendMessageAsync("still here");
+            Assert.Equal("still here", Text(await tabs[0].ReceiveAsync()));
+            Assert.Null(await sixth.ReceiveAnyAsync(Quiet)); // in no room
+            await sixth.SendMessageAsync("let me in");
+            Assert.Equal("too_many_connections", (await sixth.ReceiveAnyAsync())!["code"]!.GetValue<string>());
+            Assert.Null(await tabs[0].ReceiveAsync(Quiet));
+
+            // One tab closes: a new one fits again.
+            await tabs[0].DisposeAsync();
+            tabs.RemoveAt(0);
+            await Eventually(async () => await PresenceCountAsync(userId) == 4);
+            await using var again = await app.ConnectAsync(userId, room);
+            await again.SendAsync("""{"action":"history"}""");
+            Assert.Equal("history", (await again.ReceiveAsync())!["type"]!.GetValue<string>());
+        }
+        finally
+        {
+            foreach (var tab in tabs)
+            {
+                await tab.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Connections_that_vanished_without_a_disconnect_do_not_count_against_the_limit()
+    {
+        var userId = User("ghost");
+        using (var dynamoDb = await DynamoDbEndpoint.ClientAsync())
+        {
+            // Five entries whose connection records are gone: API Gateway never sent their $disconnect.
+            var item = new Dictionary<string, AttributeValue>
+            {
+                ["connectionId"] = new() { S = PresenceRepository.KeyPrefix + userId },
+                [PresenceRepository.CountAttribute] = new() { N = "5" },
+                ["expiresAt"] = new() { N = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            };
+            for (var i = 0; i < 5; i++)
+            {
+                item[$"{PresenceRepository.EntryPrefix}vanished-{i}"] = new() { S = "lobby" };
+            }
+
+            await dynamoDb.PutItemAsync(new PutItemRequest { TableName = app.Table, Item = item }, TestContext.Current.CancellationToken);
+        }
+
+        await using var tab = await app.ConnectAsync(userId, Room());
+        await tab.SendAsync("""{"action":"history"}""");
+
+        Assert.Equal("history", (await tab.ReceiveAsync())!["type"]!.GetValue<string>());
+        Assert.Equal(1, await PresenceCountAsync(userId));
+    }
+
+    [Fact]
+    public async Task A_client_that_sends_nothing_is_closed_after_the_idle_timeout_and_its_record_removed()
+    {
+        var room = Room();
+        app.Gateway.IdleTimeout = TimeSpan.FromSeconds(1);
+        try
+        {
+            await using var frozen = await app.ConnectAsync(User("frozen"), room);
+            Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, await frozen.ClosedAsync());
+            await Eventually(async () => !(await TestTables.SnapshotAsync(app.Table)).Any(item => item.Contains($"room={room}", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            app.Gateway.IdleTimeout = TimeSpan.FromMinutes(10);
+        }
+    }
+
+    private async Task<int> PresenceCountAsync(string userId)
+    {
+        var item = await TestTables.GetItemAsync(app.Table, "connectionId", PresenceRepository.KeyPrefix + userId);
+        return item is null ? 0 : int.Parse(item[PresenceRepository.CountAttribute].N, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100 && !await condition(); i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(await condition());
+    }
+
     /// <summary>Stores messages as sendMessage does, a millisecond apart, so that their ids keep their order.</summary>
     private async Task SeedAsync(string room, string userId, int count, Func<int, string>? text = null)
     {

@@ -50,6 +50,22 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         events = new HttpClient { BaseAddress = integration, Timeout = EventTimeout };
     }
 
+    /// <summary>
+    /// API Gateway closes a connection that has sent nothing for 10 minutes (its idle timeout), and any connection
+    /// after 2 hours; both run $disconnect. A frozen client is gone within the idle timeout. Set per gateway; a
+    /// connection keeps the values it was opened with.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <inheritdoc cref="IdleTimeout"/>
+    public TimeSpan MaxConnectionDuration { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>
+    /// How long each POST to /@connections/{id} takes before it is queued: API Gateway's Management API answers a post
+    /// in milliseconds, not microseconds. Zero by default; the benchmark sets 15 ms.
+    /// </summary>
+    public TimeSpan PostDelay { get; set; } = TimeSpan.Zero;
+
     /// <summary>http://127.0.0.1:{port}: where the Management API calls go.</summary>
     public Uri Url { get; private set; } = null!;
 
@@ -127,7 +143,13 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         try
         {
             using var receiving = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, local.Dropped);
-            await ReceiveAsync(connectionId, local, decision, receiving.Token);
+            // The limits close the socket as API Gateway does, 1001 Going Away; the receive loop then ends as for any
+            // close (a client that does not answer the close frame is dropped a moment later).
+            using var lifetime = new CancellationTokenSource(MaxConnectionDuration);
+            using var idle = new CancellationTokenSource(IdleTimeout);
+            using var overLifetime = lifetime.Token.Register(() => local.Close(WebSocketCloseStatus.EndpointUnavailable, "Going away: connection duration limit"));
+            using var whenIdle = idle.Token.Register(() => local.Close(WebSocketCloseStatus.EndpointUnavailable, "Going away: idle timeout"));
+            await ReceiveAsync(connectionId, local, decision, () => idle.CancelAfter(IdleTimeout), receiving.Token);
         }
         finally
         {
@@ -165,6 +187,11 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
             return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
         }
 
+        if (PostDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(PostDelay, context.RequestAborted);
+        }
+
         // Queued, not sent: like API Gateway, a client that reads slowly delays only itself.
         return local.TryEnqueue(buffer.ToArray())
             ? TypedResults.Ok()
@@ -194,7 +221,7 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         return TypedResults.NoContent();
     }
 
-    private async Task ReceiveAsync(string connectionId, LocalSocket local, AuthorizerResult identity, CancellationToken cancellationToken)
+    private async Task ReceiveAsync(string connectionId, LocalSocket local, AuthorizerResult identity, Action heardFrom, CancellationToken cancellationToken)
     {
         var chunk = new byte[16 * 1024];
         using var message = new MemoryStream();
@@ -216,6 +243,7 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
                 return;
             }
 
+            heardFrom();
             message.Write(chunk, 0, received.Count);
             if (message.Length > MaxMessageBytes)
             {
