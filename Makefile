@@ -37,7 +37,7 @@ test: tools build ## Run all tests: API, auth and template tests against DynamoD
 # Native AOT publishes for this machine (the template's NativeAot=true path builds linux-arm64 in SAM's container).
 # Only the functions this copy has (`dotnet new --IncludeChat false` or `--IncludeUsers false` leaves some out).
 AOT_DIR := .local/aot
-AOT_PROJECTS = $(filter $(notdir $(wildcard services/*)),Products Users Chat ChatAuthorizer DeploymentHooks)
+AOT_PROJECTS = $(filter $(notdir $(wildcard services/*)),Products Users Chat ChatAuthorizer ChatFanout DeploymentHooks)
 publish-aot: ## Publish every function with Native AOT into .local/aot (fails on any trim/AOT warning of ours)
 	@bash tools/restore.sh
 	bash tools/publish-aot.sh $(AOT_DIR) $(CONFIGURATION) $(AOT_PROJECTS)

@@ -78,7 +78,7 @@ public static class ChatEvents
             switch (await presence.EnterAsync(userId, origin.ConnectionId, room, cancellationToken))
             {
                 case PresenceRepository.Entry.First:
-                    await broadcaster.AnnounceAsync(origin, new PresenceFrame(room, PresenceFrame.Joined, new Sender(userId, displayName)), cancellationToken);
+                    await broadcaster.AnnounceAsync(origin.ConnectionId, new PresenceFrame(room, PresenceFrame.Joined, new Sender(userId, displayName)), cancellationToken);
                     break;
                 case PresenceRepository.Entry.OverLimit:
                     // Accepted, then refused with a reason on its first frame: a handshake refused here would reach the
@@ -105,13 +105,17 @@ public static class ChatEvents
         await connections.RemoveAsync(origin.ConnectionId, cancellationToken);
         if (origin.UserId is { } userId && await presence.LeaveAsync(userId, origin.ConnectionId, cancellationToken) is ({ } room, Last: true))
         {
-            await broadcaster.AnnounceAsync(origin, new PresenceFrame(room, PresenceFrame.Left, new Sender(userId, origin.DisplayName ?? userId)), cancellationToken);
+            await broadcaster.AnnounceAsync(origin.ConnectionId, new PresenceFrame(room, PresenceFrame.Left, new Sender(userId, origin.DisplayName ?? userId)), cancellationToken);
         }
 
         return TypedResults.Ok();
     }
 
-    /// <summary>Checks the frame and the sender's allowance, stores the message, then delivers it to the room.</summary>
+    /// <summary>
+    /// Checks the frame and the sender's allowance and stores the message; that is all the sender's event does, so
+    /// its time does not grow with the room. The MessagesTable's stream then drives the fan-out function
+    /// (services/ChatFanout), which delivers it to every connection of the room, the sender's included.
+    /// </summary>
     public static async Task<IResult> OnSendMessage(
         WebSocketEvent origin, HttpContext context, WriteToken token, ConnectionRepository connections, MessageRepository messages, Broadcaster broadcaster,
         TimeProvider clock, CancellationToken cancellationToken)
@@ -143,7 +147,7 @@ public static class ChatEvents
 
         if (await connections.TakeSendTokenAsync(sender, token, cancellationToken) is { } wait && wait > TimeSpan.Zero)
         {
-            await broadcaster.ReplyAsync(origin, new ErrorFrame("rate_limited", "You are sending too fast; this message was not sent.", (long)wait.TotalMilliseconds),
+            await broadcaster.ReplyAsync(origin.ConnectionId, new ErrorFrame("rate_limited", "You are sending too fast; this message was not sent.", (long)wait.TotalMilliseconds),
                 ChatJson.Default.ErrorFrame, cancellationToken);
             return TypedResults.Ok();
         }
@@ -151,7 +155,6 @@ public static class ChatEvents
         // The id is the request's write token: time-ordered (UUID v7), and the same for every retry of this event.
         var message = new ChatMessage(token.Value, sender.Room, new Sender(sender.UserId, sender.DisplayName), frame.Text!, clock.GetUtcNow());
         await messages.StoreAsync(message, token, cancellationToken);
-        await broadcaster.BroadcastAsync(origin, message, cancellationToken);
         return TypedResults.Ok();
     }
 
@@ -176,20 +179,20 @@ public static class ChatEvents
             return await RefuseAsync(broadcaster, origin, "not_connected", NotConnected, cancellationToken);
         }
 
-        await broadcaster.ReplyAsync(origin, new JoinedFrame(room), ChatJson.Default.JoinedFrame, cancellationToken);
-        await broadcaster.ReplyAsync(origin, await messages.PageAsync(room, before: null, clock.GetUtcNow(), cancellationToken), ChatJson.Default.HistoryFrame, cancellationToken);
+        await broadcaster.ReplyAsync(origin.ConnectionId, new JoinedFrame(room), ChatJson.Default.JoinedFrame, cancellationToken);
+        await broadcaster.ReplyAsync(origin.ConnectionId, await messages.PageAsync(room, before: null, clock.GetUtcNow(), cancellationToken), ChatJson.Default.HistoryFrame, cancellationToken);
         if (origin.UserId is { } userId)
         {
             var user = new Sender(userId, origin.DisplayName ?? userId);
             var (from, leftFrom, enteredTo) = await presence.MoveAsync(userId, origin.ConnectionId, room, cancellationToken);
             if (leftFrom)
             {
-                await broadcaster.AnnounceAsync(origin, new PresenceFrame(from!, PresenceFrame.Left, user), cancellationToken);
+                await broadcaster.AnnounceAsync(origin.ConnectionId, new PresenceFrame(from!, PresenceFrame.Left, user), cancellationToken);
             }
 
             if (enteredTo)
             {
-                await broadcaster.AnnounceAsync(origin, new PresenceFrame(room, PresenceFrame.Joined, user), cancellationToken);
+                await broadcaster.AnnounceAsync(origin.ConnectionId, new PresenceFrame(room, PresenceFrame.Joined, user), cancellationToken);
             }
         }
 
@@ -215,7 +218,7 @@ public static class ChatEvents
             return TypedResults.Ok();
         }
 
-        await broadcaster.ReplyAsync(origin, await messages.PageAsync(member.Room, frame.Before, clock.GetUtcNow(), cancellationToken), ChatJson.Default.HistoryFrame, cancellationToken);
+        await broadcaster.ReplyAsync(origin.ConnectionId, await messages.PageAsync(member.Room, frame.Before, clock.GetUtcNow(), cancellationToken), ChatJson.Default.HistoryFrame, cancellationToken);
         return TypedResults.Ok();
     }
 
@@ -242,7 +245,7 @@ public static class ChatEvents
             {
                 var user = new Sender(connection.UserId, connection.DisplayName);
                 bytes += JsonSerializer.SerializeToUtf8Bytes(user, ChatJson.Default.Sender).Length + 1;
-                if (listed.Count == MaxMembersListed || bytes > MessageBudget)
+                if (listed.Count == MaxMembersListed || bytes > Rooms.MessageBudget)
                 {
                     truncated = true;
                     break;
@@ -258,12 +261,10 @@ public static class ChatEvents
         }
 
         var members = listed.Values.OrderBy(user => user.DisplayName, StringComparer.CurrentCultureIgnoreCase).ToList();
-        await broadcaster.ReplyAsync(origin, new MembersFrame(member.Room, members, truncated), ChatJson.Default.MembersFrame, cancellationToken);
+        await broadcaster.ReplyAsync(origin.ConnectionId, new MembersFrame(member.Room, members, truncated), ChatJson.Default.MembersFrame, cancellationToken);
         return TypedResults.Ok();
     }
 
-    /// <summary>What a listing may take of API Gateway's 128 KB message, leaving room for its envelope.</summary>
-    public const int MessageBudget = WebSocketEvent.MaxMessageBytes - 1024;
 
     /// <summary>Unknown actions and frames that are not JSON: tell the sender, broadcast nothing.</summary>
     public static async Task<IResult> OnDefault(WebSocketEvent origin, HttpContext context, Broadcaster broadcaster, CancellationToken cancellationToken)
@@ -298,7 +299,7 @@ public static class ChatEvents
     /// </summary>
     private static async Task<IResult> RefuseAsync(Broadcaster broadcaster, WebSocketEvent origin, string code, string message, CancellationToken cancellationToken)
     {
-        await broadcaster.ReplyAsync(origin, new ErrorFrame(code, message), ChatJson.Default.ErrorFrame, cancellationToken);
+        await broadcaster.ReplyAsync(origin.ConnectionId, new ErrorFrame(code, message), ChatJson.Default.ErrorFrame, cancellationToken);
         return TypedResults.Ok();
     }
 

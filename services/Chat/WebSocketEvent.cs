@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults;
 
@@ -12,7 +10,7 @@ namespace Samples.Chat;
 public sealed record WebSocketEvent(string ConnectionId, string? UserId, string? DisplayName)
 {
     /// <summary>API Gateway's limit for one WebSocket message (and so for an event body).</summary>
-    public const int MaxMessageBytes = 128 * 1024;
+    public const int MaxMessageBytes = Rooms.MaxMessageBytes;
 
     /// <summary>The keys of the $connect authorizer's context (ChatAuthorizer sets them).</summary>
     public const string UserIdKey = "userId";
@@ -52,18 +50,4 @@ public sealed record WebSocketEvent(string ConnectionId, string? UserId, string?
     }
 
     private static string? Unescaped(string? value) => value is { Length: > 0 } ? Uri.UnescapeDataString(value) : null;
-}
-
-/// <summary>The request context an HTTP integration receives as headers (values URI-escaped: headers are ASCII).</summary>
-public static class IntegrationHeaders
-{
-    public const string Key = "X-Integration-Key";
-    public const string ConnectionId = "X-Connection-Id";
-    public const string UserId = "X-Authorizer-User-Id";
-    public const string DisplayName = "X-Authorizer-Display-Name";
-
-    /// <summary>Constant-time; no key configured means no caller is trusted.</summary>
-    public static bool KeyMatches(string? expected, string? presented) =>
-        expected is { Length: >= 32 } && presented is not null
-        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
 }

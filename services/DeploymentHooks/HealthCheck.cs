@@ -20,6 +20,12 @@ public enum HealthTarget
 
     /// <summary>A REQUEST authorizer: a handshake without a token, which a healthy authorizer denies.</summary>
     RequestAuthorizer,
+
+    /// <summary>
+    /// A DynamoDB stream's consumer (Chat's fan-out): a batch of no records, which a version that starts, with valid
+    /// configuration, answers with no batch item failures.
+    /// </summary>
+    StreamConsumer,
 }
 
 /// <summary>
@@ -87,6 +93,7 @@ public static class HealthCheck
                 ["queryStringParameters"] = new JsonObject { ["room"] = "lobby" },
                 ["requestContext"] = new JsonObject { ["routeKey"] = "$connect", ["eventType"] = "CONNECT", ["requestId"] = correlationId },
             },
+            HealthTarget.StreamConsumer => new() { ["Records"] = new JsonArray() },
             _ => throw new ArgumentOutOfRangeException(nameof(target), target, "Unknown health target."),
         };
         return request.ToJsonString();
@@ -106,6 +113,8 @@ public static class HealthCheck
             return target switch
             {
                 HealthTarget.RequestAuthorizer => answer?["policyDocument"] is JsonObject ? null : $"The authorizer answered no policy: {Truncate(payload)}",
+                HealthTarget.StreamConsumer => (answer?["batchItemFailures"] ?? answer?["BatchItemFailures"]) is JsonArray { Count: 0 }
+                    ? null : $"The consumer did not answer an empty batch with no failures: {Truncate(payload)}",
                 _ => answer?["statusCode"]?.GetValue<int>() is int status
                     ? status == 200 ? null : $"The health check answered {status}: {Truncate(payload)}"
                     : $"The answer has no status code: {Truncate(payload)}",

@@ -28,6 +28,14 @@ public class ChatApp() : ServiceApp<Program>("ConnectionsTable", "MessagesTable"
 
     public WebSocketGateway Gateway { get; private set; } = null!;
 
+    /// <summary>The MessagesTable stream's event source mapping, invoking the fan-out in this process.</summary>
+    public StreamEventSourceMapping FanOutMapping { get; private set; } = null!;
+
+    private LocalFanOut? fanOut;
+
+    /// <summary>The fan-out function's services, in this process.</summary>
+    public IServiceProvider FanOutServices => fanOut!.Services;
+
     /// <summary>Where clients connect: the gateway.</summary>
     public Uri WebSocketBase => Gateway.WebSocketUrl;
 
@@ -40,10 +48,21 @@ public class ChatApp() : ServiceApp<Program>("ConnectionsTable", "MessagesTable"
         Gateway = await WebSocketGateway.StartAsync(0, HttpBase, IntegrationKey, Authorizer, NullLoggerFactory.Instance, TestContext.Current.CancellationToken);
         UseKestrel(port);
         StartServer();
+        var dynamoDbUrl = await DynamoDbEndpoint.UrlAsync();
+        fanOut = new LocalFanOut(
+            [new("DynamoDB:ServiceUrl", dynamoDbUrl), .. ServiceSettings(new Dictionary<string, string> { ["ConnectionsTable"] = Table, ["MessagesTable"] = MessagesTable })],
+            NullLoggerFactory.Instance);
+        FanOutMapping = await StreamEventSourceMapping.StartAsync(dynamoDbUrl, MessagesTable, fanOut.InvokeAsync, NullLogger.Instance, cancellationToken: TestContext.Current.CancellationToken);
     }
 
     public override async ValueTask DisposeAsync()
     {
+        if (FanOutMapping is not null)
+        {
+            await FanOutMapping.DisposeAsync();
+        }
+
+        fanOut?.Dispose();
         if (Gateway is not null)
         {
             await Gateway.DisposeAsync();
@@ -81,6 +100,17 @@ public class ChatApp() : ServiceApp<Program>("ConnectionsTable", "MessagesTable"
     protected virtual IEnumerable<KeyValuePair<string, string?>> MoreSettings => [];
 }
 
+/// <summary>The Chat app whose fan-out reads a room a few connections at a time, so that a room spans several pages.</summary>
+public sealed class SmallPagesChatApp : ChatApp
+{
+    public const int PageSize = 7;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> MoreSettings =>
+    [
+        new("Chat:DeliveryPageSize", PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    ];
+}
+
 /// <summary>The Chat app with a send allowance no test of load or slow clients reaches (the default is 5 a second).</summary>
 public sealed class UnthrottledChatApp : ChatApp
 {
@@ -102,6 +132,21 @@ public sealed class ChatClient(ChatSocketClient client) : IAsyncDisposable
 
     /// <summary>The next frame other than presence (members coming and going): most tests are about something else.</summary>
     public Task<JsonObject?> ReceiveAsync(TimeSpan? wait = null) => client.ReceiveAsync(wait ?? TimeSpan.FromSeconds(10), Cancel, skipping: "presence");
+
+    /// <summary>The next frame of <paramref name="type"/>, passing over any other (deliveries of messages, presence).</summary>
+    public async Task<JsonObject?> NextAsync(string type, TimeSpan? wait = null)
+    {
+        var deadline = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(10));
+        while (DateTime.UtcNow < deadline && await client.ReceiveAsync(deadline - DateTime.UtcNow, Cancel) is { } frame)
+        {
+            if (frame["type"]?.GetValue<string>() == type)
+            {
+                return frame;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The next frame of any type.</summary>
     public Task<JsonObject?> ReceiveAnyAsync(TimeSpan? wait = null) => client.ReceiveAsync(wait ?? TimeSpan.FromSeconds(10), Cancel);

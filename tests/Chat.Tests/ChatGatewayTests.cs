@@ -117,7 +117,7 @@ public sealed class ChatGatewayTests(ChatApp app) : IClassFixture<ChatApp>
     [Fact]
     public async Task A_stale_connection_is_removed_on_the_next_broadcast_and_the_others_still_get_it()
     {
-        using var metrics = new MetricsRecorder(app.Services);
+        using var metrics = new MetricsRecorder(app.FanOutServices); // the fan-out delivers, and counts
         var room = Room();
         await using var ada = await app.ConnectAsync("ada", room);
         await using var bob = await app.ConnectAsync("bob", room);
@@ -132,7 +132,7 @@ public sealed class ChatGatewayTests(ChatApp app) : IClassFixture<ChatApp>
                     ["userId"] = new() { S = "ghost" },
                     ["displayName"] = new() { S = "Ghost" },
                     ["room"] = new() { S = room },
-                    ["connectedAt"] = new() { S = DateTime.UtcNow.ToString("O") },
+                    ["connectedAt"] = new() { S = DateTime.UtcNow.AddHours(-1).ToString("O") },
                     ["expiresAt"] = new() { N = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 },
             }, TestContext.Current.CancellationToken);
@@ -146,7 +146,7 @@ public sealed class ChatGatewayTests(ChatApp app) : IClassFixture<ChatApp>
         await Eventually(() => Task.FromResult(metrics.Total(Broadcaster.Metric.MessagesBroadcast) == 1));
         Assert.Equal(2, metrics.Total(Broadcaster.Metric.Deliveries));
         Assert.Equal(1, metrics.Total(Broadcaster.Metric.StaleConnectionsRemoved));
-        Assert.Equal(["chat"], metrics.Services);
+        Assert.Equal(["chat-fanout"], metrics.Services);
     }
 
     [Fact]

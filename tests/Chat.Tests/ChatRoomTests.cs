@@ -79,8 +79,8 @@ public sealed class ChatRoomTests(ChatApp app) : IClassFixture<ChatApp>
 
         await ada.SendAsync(new JsonObject { ["action"] = "joinRoom", ["room"] = to }.ToJsonString());
 
-        Assert.Equal("joined", (await ada.ReceiveAsync())!["type"]!.GetValue<string>());
-        var history = (await ada.ReceiveAsync())!;
+        Assert.Equal("joined", (await ada.NextAsync("joined"))!["type"]!.GetValue<string>());
+        var history = (await ada.NextAsync("history"))!;
         Assert.Equal(["message 000", "message 001", "message 002"], history["messages"]!.AsArray().Select(Text));
     }
 
@@ -376,7 +376,7 @@ public sealed class ChatRoomTests(ChatApp app) : IClassFixture<ChatApp>
         do
         {
             await client.SendAsync(new JsonObject { ["action"] = "history", ["before"] = before }.ToJsonString());
-            var page = (await client.ReceiveAsync())!;
+            var page = (await client.NextAsync("history"))!;
             pages.Add(page);
             before = page["before"]?.GetValue<string>();
         }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
 using Samples.DeploymentHooks;
 
 namespace Samples.Chat.Tests;
@@ -107,18 +108,9 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
 
         var sent = await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("sendMessage", "ada-conn=", """{"action":"sendMessage","text":"hello"}""", ada));
 
+        // The sender's event only stores the message: the fan-out function delivers it (the next test).
         Assert.Equal(200, sent.StatusCode());
-        var deliveries = managementApi.Requests.Where(request => request.Method == "POST" && request.Body.Contains("\"type\":\"message\"", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["/prod/@connections/ada-conn=", "/prod/@connections/bob-conn="], deliveries.Select(request => request.Path).Order(StringComparer.Ordinal));
-        Assert.All(deliveries, delivery =>
-        {
-            var frame = JsonNode.Parse(delivery.Body)!;
-            Assert.Equal("message", frame["type"]!.GetValue<string>());
-            Assert.Equal("hello", frame["text"]!.GetValue<string>());
-            Assert.Equal("ada-sub", frame["from"]!["userId"]!.GetValue<string>());
-            Assert.Equal("Ada", frame["from"]!["displayName"]!.GetValue<string>());
-        });
-
+        Assert.DoesNotContain(managementApi.Requests, request => request.Body.Contains("\"type\":\"message\"", StringComparison.Ordinal));
         var message = Assert.Single(await TestTables.SnapshotAsync(messagesTable));
         Assert.Contains("text=hello", message, StringComparison.Ordinal);
 
@@ -136,9 +128,96 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         Assert.Equal(["presence", "left", "bob-sub"], new[] { left["type"], left["event"], left["user"]!["userId"] }.Select(node => node!.GetValue<string>()));
 
         LambdaLogs.AssertEveryLineIsPowertoolsJson(await chat.SettledOutputAsync(), "chat");
-        LambdaLogs.AssertMetricsOnce(await chat.SettledOutputAsync(), "ServerlessSamples", "chat", "MessagesBroadcast", "MessagesDelivered");
         Assert.Contains(await chat.XRaySegmentsAsync(), segment => JsonNode.Parse(segment)!["aws"]?["operation"]?.GetValue<string>() == "Query");
     }
+
+    [Fact]
+    public async Task The_fan_out_function_delivers_each_stored_message_to_every_connection_of_its_room_from_the_stream()
+    {
+        var (ada, bob, cyd) = (Context("ada-sub", "Ada"), Context("bob-sub", "Bob"), Context("cyd-sub", "Cyd"));
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "ada-conn=", authorizerContext: ada, query: Room("lobby")));
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "bob-conn=", authorizerContext: bob, query: Room("lobby")));
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "cyd-conn=", authorizerContext: cyd, query: Room("kitchen")));
+        await using var fanOut = await LambdaFunction.StartAsync("ChatFanout", "ChatFanout", "ChatFanoutFunction", await FanOutEnvironmentAsync(table));
+
+        // The stream's event source mapping, as Lambda runs it, invoking the function under the Lambda runtime.
+        await using (var mapping = await StreamEventSourceMapping.StartAsync(await DynamoDbEndpoint.UrlAsync(), messagesTable, (json, _) => InvokeAsync(fanOut, json), NullLogger.Instance, cancellationToken: TestContext.Current.CancellationToken))
+        {
+            await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("sendMessage", "ada-conn=", """{"action":"sendMessage","text":"hello"}""", ada));
+            await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("sendMessage", "bob-conn=", """{"action":"sendMessage","text":"hi ada"}""", bob));
+            for (var wait = 0; wait < 100 && MessagePosts().Count < 4; wait++)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+
+            Assert.Empty(mapping.Discarded);
+        }
+
+        var posts = MessagePosts();
+        Assert.Equal(
+            ["/prod/@connections/ada-conn= hello", "/prod/@connections/ada-conn= hi ada", "/prod/@connections/bob-conn= hello", "/prod/@connections/bob-conn= hi ada"],
+            posts.Select(post => $"{post.Path} {post.Frame["text"]!.GetValue<string>()}").Order(StringComparer.Ordinal));
+        Assert.All(posts, post => Assert.Equal("lobby", post.Frame["room"]!.GetValue<string>()));
+        LambdaLogs.AssertEveryLineIsPowertoolsJson(await fanOut.SettledOutputAsync(), "chat-fanout");
+        LambdaLogs.AssertMetricsOnce(await fanOut.SettledOutputAsync(), "ServerlessSamples", "chat-fanout", "MessagesBroadcast", "MessagesDelivered");
+    }
+
+    [Fact]
+    public async Task A_fan_out_that_cannot_read_the_room_names_that_record_for_a_retry_and_an_empty_batch_is_healthy()
+    {
+        await using var broken = await LambdaFunction.StartAsync("ChatFanout", "ChatFanout", "ChatFanoutFunction", await FanOutEnvironmentAsync("ConnectionsTable-that-was-never-created"));
+        var record = new JsonObject
+        {
+            ["eventID"] = "1",
+            ["eventName"] = "INSERT",
+            ["eventVersion"] = "1.1",
+            ["eventSource"] = "aws:dynamodb",
+            ["awsRegion"] = "us-east-1",
+            ["dynamodb"] = new JsonObject
+            {
+                ["ApproximateCreationDateTime"] = 1796279400,
+                ["Keys"] = new JsonObject { ["room"] = new JsonObject { ["S"] = "lobby" }, ["id"] = new JsonObject { ["S"] = "019a7c1e5a2b7c3d8e4f0123456789ab" } },
+                ["NewImage"] = new JsonObject
+                {
+                    ["room"] = new JsonObject { ["S"] = "lobby" },
+                    ["id"] = new JsonObject { ["S"] = "019a7c1e5a2b7c3d8e4f0123456789ab" },
+                    ["userId"] = new JsonObject { ["S"] = "ada-sub" },
+                    ["displayName"] = new JsonObject { ["S"] = "Ada" },
+                    ["text"] = new JsonObject { ["S"] = "hello" },
+                    ["sentAt"] = new JsonObject { ["S"] = "2026-12-03T06:00:00.0000000Z" },
+                    ["expiresAt"] = new JsonObject { ["N"] = "1796884200" },
+                },
+                ["SequenceNumber"] = "4100000000001",
+                ["SizeBytes"] = 120,
+                ["StreamViewType"] = "NEW_IMAGE",
+            },
+            ["eventSourceARN"] = "arn:aws:dynamodb:us-east-1:123456789012:table/MessagesTable/stream/2026-12-03T00:00:00.000",
+        };
+
+        var failed = await broken.InvokeForAnswerAsync(new JsonObject { ["Records"] = new JsonArray(record) });
+        var healthy = await broken.InvokeAsync(JsonNode.Parse(HealthCheck.Event(HealthTarget.StreamConsumer, "pretraffic-fanout"))!);
+
+        Assert.Equal("4100000000001", failed["batchItemFailures"]![0]!["itemIdentifier"]!.GetValue<string>());
+        Assert.Null(HealthCheck.Verdict(HealthTarget.StreamConsumer, healthy.ErrorType, healthy.Payload));
+    }
+
+    private static async Task<string> InvokeAsync(LambdaFunction function, string eventJson)
+    {
+        var result = await function.InvokeAsync(JsonNode.Parse(eventJson)!);
+        return result.Succeeded ? result.Payload : throw new InvalidOperationException($"{result.ErrorType}: {result.Payload}");
+    }
+
+    private List<(string Path, JsonNode Frame)> MessagePosts() =>
+        [.. managementApi.Requests.Where(request => request.Method == "POST" && request.Body.Contains("\"type\":\"message\"", StringComparison.Ordinal))
+            .Select(request => (request.Path, JsonNode.Parse(request.Body)!))];
+
+    /// <summary>As the template sets the fan-out's: Chat's tables and the Management API endpoint (here the recorder).</summary>
+    private Task<Dictionary<string, string>> FanOutEnvironmentAsync(string connectionsTable) => LambdaFunction.AppEnvironmentAsync("chat-fanout", new Dictionary<string, string>
+    {
+        ["Chat__TableName"] = connectionsTable,
+        ["Chat__MessagesTableName"] = messagesTable,
+        ["Chat__ConnectionsEndpoint"] = new Uri(managementApi.Url, "prod").ToString(),
+    }, Authority);
 
     [Fact]
     public async Task Join_room_default_and_invalid_frames_are_answered_to_the_sender_alone()

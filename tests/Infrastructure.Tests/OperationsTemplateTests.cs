@@ -21,7 +21,7 @@ public sealed partial class OperationsTemplateTests
         "UsersFunction",
         //#endif
         //#if (IncludeChat)
-        "ChatFunction", "ChatAuthorizerFunction",
+        "ChatFunction", "ChatAuthorizerFunction", "ChatFanoutFunction",
         //#endif
     ];
 

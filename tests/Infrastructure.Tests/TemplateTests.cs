@@ -32,35 +32,46 @@ public sealed class TemplateTests
     }
 
     /// <summary>Tables whose items are users' data; the Chat connections table is ephemeral (TTL).</summary>
+
+    /// <summary>
+    /// The tables each function may reach: its service's (a DynamoDB policy template, or statements on the table or its
+    /// indexes). Chat's two functions share Chat's tables; the authorizer and the hooks reach none. The shared
+    /// IdempotencyTable has a test of its own (each function only under its service's key prefix).
+    /// </summary>
+    private static readonly Dictionary<string, string[]> OwnedTables = new()
+    {
+        ["ProductsFunction"] = ["ProductsTable"],
+        ["ProductsFunctionPreTrafficHook"] = [],
+        //#if (IncludeUsers)
+        ["UsersFunction"] = ["UsersTable"],
+        ["UsersFunctionPreTrafficHook"] = [],
+        //#endif
+        //#if (IncludeChat)
+        ["ChatFunction"] = ["ConnectionsTable", "MessagesTable"],
+        ["ChatFanoutFunction"] = ["ConnectionsTable"],
+        ["ChatAuthorizerFunction"] = [],
+        ["ChatFunctionPreTrafficHook"] = [],
+        ["ChatAuthorizerFunctionPreTrafficHook"] = [],
+        ["ChatFanoutFunctionPreTrafficHook"] = [],
+        //#endif
+    };
+
+    /// <summary>Tables whose items are users' data: what members wrote included; the Chat connections table is ephemeral (TTL).</summary>
     private static readonly string[] DurableTables =
     [
         "ProductsTable",
         //#if (IncludeUsers)
         "UsersTable",
         //#endif
-    ];
-
-    /// <summary>Which table each function owns; the Chat authorizer owns none.</summary>
-    private static readonly Dictionary<string, string?> OwnedTables = new()
-    {
-        ["ProductsFunction"] = "ProductsTable",
-        ["ProductsFunctionPreTrafficHook"] = null,
-        //#if (IncludeUsers)
-        ["UsersFunction"] = "UsersTable",
-        ["UsersFunctionPreTrafficHook"] = null,
-        //#endif
         //#if (IncludeChat)
-        ["ChatFunction"] = "ConnectionsTable",
-        ["ChatAuthorizerFunction"] = null,
-        ["ChatFunctionPreTrafficHook"] = null,
-        ["ChatAuthorizerFunctionPreTrafficHook"] = null,
+        "MessagesTable",
         //#endif
-    };
+    ];
 
     [Fact]
     public void Every_table_is_on_demand_and_encrypted_and_durable_ones_are_recoverable_and_retained()
     {
-        Assert.Equal(OwnedTables.Values.OfType<string>().Append(SharedIdempotencyTable).Order(), Template.Tables.Select(table => table.LogicalId).Order());
+        Assert.Equal(OwnedTables.Values.SelectMany(tables => tables).Distinct().Append(SharedIdempotencyTable).Order(), Template.Tables.Select(table => table.LogicalId).Order());
         Assert.All(Template.Tables, table =>
         {
             Assert.Equal("PAY_PER_REQUEST", Scalar(table.Properties, "BillingMode"));
@@ -124,32 +135,38 @@ public sealed class TemplateTests
             var policies = function.Properties.Children.TryGetValue("Policies", out var list)
                 ? ((YamlSequenceNode)list).Children.Cast<YamlMappingNode>().ToList()
                 : [];
-            var tables = policies
+            var templated = policies
                 .Where(policy => policy.Children.Keys.OfType<YamlScalarNode>().Any(key => key.Value!.StartsWith("DynamoDB", StringComparison.Ordinal)))
                 .Select(policy => ((YamlMappingNode)policy.Children.Single().Value)["TableName"])
                 .ToList();
-            var owned = OwnedTables[function.LogicalId];
-            Assert.Equal(owned is null ? 0 : 1, tables.Count);
-            Assert.All(tables, table =>
-            {
-                Assert.Equal("!Ref", table.Tag.Value);
-                Assert.Equal(owned, ((YamlScalarNode)table).Value);
-            });
+            Assert.All(templated, table => Assert.Equal("!Ref", table.Tag.Value));
+            // Statements with DynamoDB actions: the tables their resources name (!GetAtt T.Arn, ${T.Arn}/index/...).
+            var named = policies.SelectMany(policy => policy.AllNodes.OfType<YamlMappingNode>())
+                .Where(node => node.Children.TryGetValue("Action", out var action) && action.AllNodes.OfType<YamlScalarNode>().Any(a => a.Value!.StartsWith("dynamodb:", StringComparison.Ordinal)))
+                .Select(node => System.Text.RegularExpressions.Regex.Match(((YamlScalarNode)node["Resource"]).Value!, @"^\$?\{?(\w+)\.Arn").Groups[1].Value)
+                .Where(table => table != SharedIdempotencyTable);
+            var reached = templated.Select(table => ((YamlScalarNode)table).Value!).Concat(named).Distinct().Order();
+            Assert.Equal(OwnedTables[function.LogicalId].Order(), reached);
             Assert.DoesNotContain(policies, policy => policy.Children.ContainsKey("AmazonDynamoDBFullAccess") || policy.Children.ContainsKey("AdministratorAccess"));
         });
     }
 
     //#if (IncludeChat)
     [Fact]
-    public void Only_the_chat_function_may_manage_connections_and_only_on_its_own_api()
+    public void Only_the_chat_functions_may_manage_connections_and_only_on_their_own_api()
     {
-        var statements = Template.Resource("ChatFunction").Properties["Policies"].AllNodes.OfType<YamlMappingNode>()
-            .Where(node => node.Children.ContainsKey("Action") && ((YamlScalarNode)node["Action"]).Value == "execute-api:ManageConnections")
-            .ToList();
+        string[] chatFunctions = ["ChatFunction", "ChatFanoutFunction"];
+        foreach (var chat in chatFunctions)
+        {
+            var statements = Template.Resource(chat).Properties["Policies"].AllNodes.OfType<YamlMappingNode>()
+                .Where(node => node.Children.TryGetValue("Action", out var action) && action is YamlScalarNode { Value: "execute-api:ManageConnections" })
+                .ToList();
 
-        var statement = Assert.Single(statements);
-        Assert.Equal("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ChatApi}/*/POST/@connections/*", ((YamlScalarNode)statement["Resource"]).Value);
-        Assert.All(Template.Resources.Where(r => r.Type == "AWS::Serverless::Function" && r.LogicalId != "ChatFunction"), function =>
+            var statement = Assert.Single(statements);
+            Assert.Equal("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ChatApi}/*/POST/@connections/*", ((YamlScalarNode)statement["Resource"]).Value);
+        }
+
+        Assert.All(Template.Resources.Where(r => r.Type == "AWS::Serverless::Function" && !chatFunctions.Contains(r.LogicalId)), function =>
             Assert.DoesNotContain(function.Body.AllNodes.OfType<YamlScalarNode>(), node => node.Value == "execute-api:ManageConnections"));
     }
     //#endif

@@ -58,6 +58,8 @@ public sealed class LocalStack : IAsyncDisposable
     private DynamoDbLocalKeeper? dynamoDb;
     //#if (IncludeChat)
     private WebSocketGateway? gateway;
+    private LocalFanOut? fanOut;
+    private StreamEventSourceMapping? fanOutMapping;
     //#endif
     private WebClientHost? webClient;
     private readonly ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
@@ -141,6 +143,12 @@ public sealed class LocalStack : IAsyncDisposable
             loggerFactory.CreateLogger<ChatAuthorizer>());
         gateway = await WebSocketGateway.StartAsync(
             WebSocketGatewayPort, new Uri(Services.Single(s => s.Project == "Chat").Url), IntegrationKey, authorizer, loggerFactory, cancellationToken);
+        log("Chat fan-out        reading MessagesTable's stream (stand-in for the event source mapping), delivering through the gateway");
+        fanOut = new LocalFanOut(
+            Services.Single(s => s.Project == "Chat").Environment.Select(pair => new KeyValuePair<string, string?>(pair.Key.Replace("__", ":", StringComparison.Ordinal), pair.Value))
+                .Append(new("DynamoDB:ServiceUrl", dynamoDb!.ServiceUrl)),
+            loggerFactory);
+        fanOutMapping = await StreamEventSourceMapping.StartAsync(dynamoDb.ServiceUrl, "MessagesTable", fanOut.InvokeAsync, loggerFactory.CreateLogger<StreamEventSourceMapping>(), cancellationToken: cancellationToken);
 
         //#endif
         log($"Browser client      starting on port {WebClientHost.Port} (web/)");
@@ -243,6 +251,12 @@ public sealed class LocalStack : IAsyncDisposable
         }
 
         //#if (IncludeChat)
+        if (fanOutMapping is not null)
+        {
+            await fanOutMapping.DisposeAsync();
+        }
+
+        fanOut?.Dispose();
         if (gateway is not null)
         {
             await gateway.DisposeAsync();

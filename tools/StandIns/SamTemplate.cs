@@ -65,6 +65,16 @@ public sealed class SamTemplate
             request.GlobalSecondaryIndexes = indexes;
         }
 
+        // A stream, when the template gives the table one (MessagesTable's feeds the fan-out).
+        if (properties.Children.TryGetValue("StreamSpecification", out var stream))
+        {
+            request.StreamSpecification = new StreamSpecification
+            {
+                StreamEnabled = true,
+                StreamViewType = new StreamViewType(Scalar((YamlMappingNode)stream, "StreamViewType")),
+            };
+        }
+
         return request;
     }
 

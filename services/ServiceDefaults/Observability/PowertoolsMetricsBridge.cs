@@ -41,27 +41,37 @@ internal sealed class PowertoolsMetricsBridge : IStartupFilter, IDisposable
     {
         app.Use(async (context, nextMiddleware) =>
         {
-            if (ColdStart.Of(context))
-            {
-                metrics.CaptureColdStartMetric(context.Items["LambdaContext"] as ILambdaContext);
-            }
-
+            BeginInvocation(context.Items["LambdaContext"] as ILambdaContext, ColdStart.Of(context));
             try
             {
                 await nextMiddleware(context);
             }
             finally
             {
-                // One EMF document per invocation, only when something was counted (an empty flush only warns).
-                if (pending)
-                {
-                    pending = false;
-                    metrics.Flush();
-                }
+                EndInvocation();
             }
         });
         next(app);
     };
+
+    /// <summary>Counts the cold start on the invocation that is one (web apps: per request; workers: WorkerFunction).</summary>
+    public void BeginInvocation(ILambdaContext? context, bool coldStart)
+    {
+        if (coldStart)
+        {
+            metrics.CaptureColdStartMetric(context);
+        }
+    }
+
+    /// <summary>One EMF document per invocation, only when something was counted (an empty flush only warns).</summary>
+    public void EndInvocation()
+    {
+        if (pending)
+        {
+            pending = false;
+            metrics.Flush();
+        }
+    }
 
     public void Dispose() => listener.Dispose();
 }

@@ -255,8 +255,10 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
                 ExpressionAttributeNames = new() { ["#room"] = RoomAttribute },
                 ExpressionAttributeValues = new() { [":room"] = new() { S = room } },
                 ExclusiveStartKey = start,
+                Limit = options.Value.DeliveryPageSize,
             }, cancellationToken);
-            yield return [.. (page.Items ?? []).Select(item => new RoomConnection(item[KeyAttribute].S, item["userId"].S, item["displayName"].S))];
+            yield return [.. (page.Items ?? []).Select(item => new RoomConnection(
+                item[KeyAttribute].S, item["userId"].S, item["displayName"].S, DateTimeOffset.Parse(item["connectedAt"].S, CultureInfo.InvariantCulture)))];
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
         while (start is not null);

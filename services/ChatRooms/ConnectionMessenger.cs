@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace Samples.Chat;
 
@@ -50,4 +52,18 @@ public sealed class HttpConnectionMessenger(Uri endpoint, string? integrationKey
     }
 
     public void Dispose() => http.Dispose();
+}
+
+/// <summary>The request context an HTTP integration receives as headers (values URI-escaped: headers are ASCII).</summary>
+public static class IntegrationHeaders
+{
+    public const string Key = "X-Integration-Key";
+    public const string ConnectionId = "X-Connection-Id";
+    public const string UserId = "X-Authorizer-User-Id";
+    public const string DisplayName = "X-Authorizer-Display-Name";
+
+    /// <summary>Constant-time; no key configured means no caller is trusted.</summary>
+    public static bool KeyMatches(string? expected, string? presented) =>
+        expected is { Length: >= 32 } && presented is not null
+        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
 }

@@ -15,7 +15,7 @@ public sealed record Connection(string ConnectionId, string UserId, string Displ
 }
 
 /// <summary>One connection of a room, as the room index lists it.</summary>
-public sealed record RoomConnection(string ConnectionId, string UserId, string DisplayName);
+public sealed record RoomConnection(string ConnectionId, string UserId, string DisplayName, DateTimeOffset ConnectedAt);
 
 /// <summary>A connection's send allowance (a token bucket), as its record holds it.</summary>
 /// <param name="Tokens">Messages it may send now, before refilling since <paramref name="RefilledAt"/>.</param>
@@ -87,6 +87,12 @@ public static partial class Rooms
 {
     public const string Default = "lobby";
     public const int MaxTextLength = 4000;
+
+    /// <summary>API Gateway's limit for one WebSocket message: a frame posted to a connection, or an event's body.</summary>
+    public const int MaxMessageBytes = 128 * 1024;
+
+    /// <summary>What a listing (history, members) may take of one message, leaving room for its envelope.</summary>
+    public const int MessageBudget = MaxMessageBytes - 1024;
 
     /// <summary>1–64 letters, digits, '-' and '_'. <c>\z</c>: <c>$</c> would also accept a trailing newline.</summary>
     [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]

@@ -43,6 +43,10 @@ public sealed class ChatOptions : TableServiceOptions
     [Range(1, 1000)]
     public int MaxConnectionsPerUser { get; set; } = 5;
 
+    /// <summary>How many connections of a room one page of the room index holds: a delivery goes a page at a time.</summary>
+    [Range(1, 10000)]
+    public int DeliveryPageSize { get; set; } = 1000;
+
     /// <summary>How many connections a broadcast posts to at once.</summary>
     public int BroadcastParallelism { get; set; } = 32;
 
@@ -52,4 +56,4 @@ public sealed class ChatOptions : TableServiceOptions
 
 /// <summary>Checks the options' attributes at start-up; the code is generated at compile time (no reflection).</summary>
 [OptionsValidator]
-internal sealed partial class ChatOptionsValidator : IValidateOptions<ChatOptions>;
+public sealed partial class ChatOptionsValidator : IValidateOptions<ChatOptions>;

@@ -100,7 +100,7 @@ public sealed partial class MessageRepository(IAmazonDynamoDB dynamoDb, IOptions
         {
             var message = ToMessage(item);
             bytes += JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Default.ChatMessage).Length + 1; // and a comma
-            if (bytes > ChatEvents.MessageBudget) // a page of long messages is cut, oldest first, rather than refused
+            if (bytes > Rooms.MessageBudget) // a page of long messages is cut, oldest first, rather than refused
             {
                 cut = true;
                 break;

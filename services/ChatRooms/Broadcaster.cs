@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using Samples.ServiceDefaults.Observability;
 
 namespace Samples.Chat;
@@ -11,8 +12,16 @@ namespace Samples.Chat;
 /// sender's), with its presence entry; any other failure, a timeout included, is logged and the broadcast goes on.
 /// </summary>
 public sealed partial class Broadcaster(
-    IConnectionMessenger messenger, ConnectionRepository connections, PresenceRepository presence, BusinessMetrics metrics, IOptions<ChatOptions> options, ILogger<Broadcaster> logger)
+    IConnectionMessenger messenger, ConnectionRepository connections, PresenceRepository presence, BusinessMetrics metrics, IOptions<ChatOptions> options,
+    TimeProvider clock, ILogger<Broadcaster> logger)
 {
+    /// <summary>
+    /// How long a new connection's record may exist before its socket does: $connect stores it, and API Gateway opens
+    /// the connection only when $connect returns (at most its 29 s integration timeout), answering posts with 410
+    /// until then. A 410 from a connection younger than this is not proof that it is gone.
+    /// </summary>
+    public static readonly TimeSpan Opening = TimeSpan.FromSeconds(30);
+
     /// <summary>The business metrics a broadcast counts (see BusinessMetrics).</summary>
     public static class Metric
     {
@@ -21,32 +30,32 @@ public sealed partial class Broadcaster(
         public const string StaleConnectionsRemoved = "StaleConnectionsRemoved";
     }
 
-    public Task ReplyAsync<T>(WebSocketEvent origin, T frame, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
-        messenger.PostAsync(origin.ConnectionId, JsonSerializer.SerializeToUtf8Bytes(frame, type), cancellationToken);
+    public Task ReplyAsync<T>(string connectionId, T frame, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
+        messenger.PostAsync(connectionId, JsonSerializer.SerializeToUtf8Bytes(frame, type), cancellationToken);
 
     /// <returns>How many connections received the message.</returns>
-    public async Task<int> BroadcastAsync(WebSocketEvent origin, ChatMessage message, CancellationToken cancellationToken)
+    public async Task<int> BroadcastAsync(ChatMessage message, CancellationToken cancellationToken)
     {
-        var delivered = await DeliverAsync(origin, message.Room, JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Default.ChatMessage), toOrigin: true, cancellationToken);
+        var delivered = await DeliverAsync(originConnectionId: null, message.Room, JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Default.ChatMessage), toOrigin: true, cancellationToken);
         metrics.Count(Metric.MessagesBroadcast);
         metrics.Count(Metric.Deliveries, delivered);
         return delivered;
     }
 
     /// <summary>
-    /// Tells the room that a user joined or left: everyone but <paramref name="origin"/>, whose own connection is
+    /// Tells the room that a user joined or left: everyone but <paramref name="originConnectionId"/>, whose own connection is
     /// either still opening ($connect: API Gateway opens it only once the event returns), gone, or told otherwise.
     /// </summary>
-    public Task AnnounceAsync(WebSocketEvent origin, PresenceFrame presence, CancellationToken cancellationToken) =>
-        DeliverAsync(origin, presence.Room, JsonSerializer.SerializeToUtf8Bytes(presence, ChatJson.Default.PresenceFrame), toOrigin: false, cancellationToken);
+    public Task AnnounceAsync(string originConnectionId, PresenceFrame presence, CancellationToken cancellationToken) =>
+        DeliverAsync(originConnectionId, presence.Room, JsonSerializer.SerializeToUtf8Bytes(presence, ChatJson.Default.PresenceFrame), toOrigin: false, cancellationToken);
 
-    private async Task<int> DeliverAsync(WebSocketEvent origin, string room, ReadOnlyMemory<byte> frame, bool toOrigin, CancellationToken cancellationToken)
+    private async Task<int> DeliverAsync(string? originConnectionId, string room, ReadOnlyMemory<byte> frame, bool toOrigin, CancellationToken cancellationToken)
     {
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.BroadcastParallelism, CancellationToken = cancellationToken };
         var delivered = 0;
         await foreach (var members in connections.MembersAsync(room, cancellationToken))
         {
-            await Parallel.ForEachAsync(members.Where(member => toOrigin || member.ConnectionId != origin.ConnectionId), parallel, async (member, token) =>
+            await Parallel.ForEachAsync(members.Where(member => toOrigin || member.ConnectionId != originConnectionId), parallel, async (member, token) =>
             {
                 // Each post has its own deadline: one slow endpoint cannot hold the broadcast.
                 using var post = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -57,7 +66,7 @@ public sealed partial class Broadcaster(
                     {
                         Interlocked.Increment(ref delivered);
                     }
-                    else if (member.ConnectionId != origin.ConnectionId)
+                    else if (member.ConnectionId != originConnectionId && clock.GetUtcNow() - member.ConnectedAt > Opening)
                     {
                         await connections.RemoveAsync(member.ConnectionId, token);
                         await presence.LeaveAsync(member.UserId, member.ConnectionId, token);

@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+using Amazon.Lambda.Core;
+using Amazon.Lambda.DynamoDBEvents;
+using Amazon.Lambda.RuntimeSupport;
+using Amazon.Lambda.Serialization.SystemTextJson;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Samples.ServiceDefaults;
+using Samples.ServiceDefaults.Data;
+
+namespace Samples.Chat;
+
+/// <summary>
+/// The fan-out's Lambda entry point (Handler: ChatFanout): a batch of the MessagesTable's stream records in, the
+/// records to retry out (ReportBatchItemFailures). A thin adapter over <see cref="RoomFanOut"/>.
+/// </summary>
+public static class FanOutFunction
+{
+    // Built once per execution environment: the DynamoDB and Management API clients keep their connections warm.
+    private static readonly ServiceProvider Services = ConfigureServices(new ServiceCollection()).BuildServiceProvider();
+
+    public static async Task Main()
+    {
+        // The options are checked now, at start-up, not at the first delivery: a version with bad configuration never
+        // takes traffic (its PreTraffic hook's empty batch fails).
+        _ = Services.GetRequiredService<IOptions<ChatOptions>>().Value;
+
+        // Source-generated (de)serialization: the same code runs in the managed runtime and as a Native AOT binary.
+        using var bootstrap = LambdaBootstrapBuilder
+            .Create<DynamoDBEvent, StreamsEventResponse>(HandleAsync, new SourceGeneratorLambdaJsonSerializer<FanOutJson>())
+            .Build();
+        await bootstrap.RunAsync();
+    }
+
+    public static Task<StreamsEventResponse> HandleAsync(DynamoDBEvent stream, ILambdaContext context) =>
+        WorkerFunction.InvokeAsync(Services, context, cancellationToken => Services.GetRequiredService<RoomFanOut>().HandleAsync(stream, cancellationToken));
+
+    /// <summary>
+    /// Chat's delivery services, configured as the Chat function's are (Chat__TableName, Chat__ConnectionsEndpoint...):
+    /// from the environment in Lambda, from <paramref name="configuration"/> where a local host runs the fan-out.
+    /// </summary>
+    public static IServiceCollection ConfigureServices(IServiceCollection services, IConfiguration? configuration = null, ILoggerFactory? loggerFactory = null)
+    {
+        services.AddWorkerDefaults("chat-fanout", configuration, loggerFactory);
+        services.AddTableServiceOptions<ChatOptions, ChatOptionsValidator>(ChatOptions.SectionName, (options, section) => section.Bind(options));
+        services.AddSingleton(provider => IConnectionMessenger.For(provider.GetRequiredService<IOptions<ChatOptions>>().Value));
+        services.AddSingleton<ConnectionRepository>();
+        services.AddSingleton<PresenceRepository>();
+        services.AddSingleton<Broadcaster>();
+        services.AddSingleton<RoomFanOut>();
+        return services;
+    }
+}
+
+/// <summary>The stream's event and the answer, for the source-generated Lambda serializer.</summary>
+[JsonSerializable(typeof(DynamoDBEvent))]
+[JsonSerializable(typeof(StreamsEventResponse))]
+public sealed partial class FanOutJson : JsonSerializerContext;
