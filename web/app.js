@@ -186,6 +186,8 @@ async function saveProfile(form) {
 /** The room's members by user id (a user with two tabs is one member), and the cursor for older messages. */
 const members = new Map();
 let olderBefore = null;
+/** Delivery is at least once (a retried stream batch), and history can overlap what arrived live: one line per id. */
+const shownIds = new Set();
 
 function chatLine(text, { notice = false, prepend = false } = {}) {
   const item = document.createElement('li');
@@ -212,14 +214,21 @@ function showMembers() {
 /** History frames answer the first request (the latest page) and each "Older messages" click (the page before). */
 function showHistory(frame) {
   const first = $('#messages').firstChild;
-  for (const message of frame.messages) first ? first.before(Object.assign(document.createElement('li'), { textContent: messageLine(message) })) : chatLine(messageLine(message));
+  for (const message of frame.messages.filter((m) => !shownIds.has(m.id))) {
+    shownIds.add(message.id);
+    if (first) first.before(Object.assign(document.createElement('li'), { textContent: messageLine(message) }));
+    else chatLine(messageLine(message));
+  }
   olderBefore = frame.before;
   $('#older').hidden = !olderBefore;
 }
 
 function onFrame(frame) {
   switch (frame.type) {
-    case 'message': return chatLine(messageLine(frame));
+    case 'message':
+      if (shownIds.has(frame.id)) return undefined;
+      shownIds.add(frame.id);
+      return chatLine(messageLine(frame));
     case 'history': return showHistory(frame);
     case 'members':
       members.clear();
@@ -242,6 +251,7 @@ function onFrame(frame) {
 function join(room) {
   socket?.close();
   members.clear();
+  shownIds.clear();
   showMembers();
   $('#messages').replaceChildren();
   $('#older').hidden = true;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Samples.Chat;
@@ -6,15 +7,27 @@ using Samples.StandIns;
 
 namespace Samples.Bench;
 
-/// <summary>Chat broadcasts (left out with the Chat service by `dotnet new --IncludeChat false`).</summary>
+/// <summary>One room size's chat delivery figures (milliseconds, sorted).</summary>
+/// <param name="Clients">Connections in the room.</param>
+/// <param name="SendToLastReceipt">From the sender's frame until every connection of the room has the message.</param>
+/// <param name="SenderEvent">The sender's sendMessage event: what API Gateway waits for (its 29 s integration timeout).</param>
+/// <param name="RoomDelivery">The fan-out's delivery of one message to the whole room: what the sender's event did before.</param>
+internal sealed record ChatDelivery(int Clients, double[] SendToLastReceipt, double[] SenderEvent, double[] RoomDelivery);
+
+/// <summary>Chat delivery (left out with the Chat service by `dotnet new --IncludeChat false`).</summary>
 internal static partial class Bench
 {
+    /// <summary>API Gateway's Management API takes milliseconds per post; the stand-in waits this long on each.</summary>
+    public static readonly TimeSpan PostLatency = TimeSpan.FromMilliseconds(15);
+
     /// <summary>
-    /// Send to last receipt: one client sends, every client of the room (the sender too) must receive it. The
-    /// clients connect to the WebSocket API stand-in, which calls the published Chat app, as under `make run`.
+    /// Send to last receipt through the whole path, as under `make run`: clients on the WebSocket API stand-in (each post
+    /// to /@connections held <see cref="PostLatency"/>), the published Chat app storing the message, the stream's event
+    /// source mapping stand-in and the fan-out delivering it. The fan-out's time for the room is what one event spent
+    /// when the sender's event delivered to the whole room itself (the same Broadcaster code).
     /// </summary>
-    public static async Task<double[]> BroadcastAsync(
-        AppBinary chatDll, Dictionary<string, string> environment, LocalIdentity identity, string token, int clients, int broadcasts)
+    public static async Task<ChatDelivery> ChatDeliveryAsync(
+        AppBinary chatDll, Dictionary<string, string> environment, string dynamoDbUrl, LocalIdentity identity, string token, int clients, int broadcasts)
     {
         var port = DynamoDbLocal.FreePort();
         var key = WebSocketGateway.NewIntegrationKey();
@@ -23,48 +36,85 @@ internal static partial class Bench
             NullLogger<ChatAuthorizer>.Instance);
         await using var webSocketApi = await WebSocketGateway.StartAsync(
             0, new Uri($"http://127.0.0.1:{port}/"), key, authorizer, NullLoggerFactory.Instance, CancellationToken.None);
-        using var app = Apps.Start(chatDll, port, new Dictionary<string, string>(environment)
+        webSocketApi.PostDelay = PostLatency;
+        var senderEvents = new ConcurrentQueue<double>();
+        webSocketApi.EventAnswered = (route, elapsed) =>
+        {
+            if (route == "sendMessage")
+            {
+                senderEvents.Enqueue(elapsed.TotalMilliseconds);
+            }
+        };
+
+        // One user with every connection (presence is once per user, so joining costs no announcement), and limits no
+        // benchmark reaches: what is measured is delivery.
+        var settings = new Dictionary<string, string>(environment)
         {
             ["Chat__ConnectionsEndpoint"] = webSocketApi.Url.ToString(),
             ["Chat__IntegrationKey"] = key,
-        });
+            ["Chat__MaxConnectionsPerUser"] = "10000",
+            ["Chat__SendRatePerSecond"] = "1000",
+            ["Chat__SendBurst"] = "1000",
+        };
+        using var app = Apps.Start(chatDll, port, settings);
         using (var http = Apps.Client(port, null))
         {
             await Apps.WaitForOkAsync(http, "/health", TimeSpan.FromSeconds(60));
         }
 
-        var gateway = webSocketApi.WebSocketUrl;
-        var room = "bench-" + clients;
+        using var fanOut = new LocalFanOut(
+            settings.Select(pair => new KeyValuePair<string, string?>(pair.Key.Replace("__", ":", StringComparison.Ordinal), pair.Value)), NullLoggerFactory.Instance);
+        var roomDeliveries = new ConcurrentQueue<double>();
+        await using var mapping = await StreamEventSourceMapping.StartAsync(dynamoDbUrl, settings["Chat__MessagesTableName"], async (json, cancellationToken) =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var answer = await fanOut.InvokeAsync(json, cancellationToken);
+            roomDeliveries.Enqueue(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return answer;
+        }, NullLogger.Instance);
+
+        var room = $"bench-{clients}-{Guid.NewGuid():N}";
         var sockets = new List<ChatSocketClient>();
         try
         {
             for (var i = 0; i < clients; i++)
             {
-                sockets.Add(await ChatSocketClient.ConnectAsync(gateway, token, room, CancellationToken.None));
+                sockets.Add(await ChatSocketClient.ConnectAsync(webSocketApi.WebSocketUrl, token, room, CancellationToken.None));
             }
 
-            var latencies = new List<double>();
+            var (latencies, senderTimes, roomTimes) = (new List<double>(), new List<double>(), new List<double>());
             for (var round = -2; round < broadcasts; round++) // two warm-up rounds
             {
                 var text = $"broadcast {round}";
+                senderEvents.Clear();
+                roomDeliveries.Clear();
                 var clock = Stopwatch.StartNew();
                 await sockets[0].SendMessageAsync(text, CancellationToken.None);
-                var received = await Task.WhenAll(sockets.Select(socket => socket.ReceiveAsync(TimeSpan.FromSeconds(30), CancellationToken.None, skipping: "presence")));
+                var received = await Task.WhenAll(sockets.Select(socket => socket.ReceiveAsync(TimeSpan.FromSeconds(120), CancellationToken.None, skipping: "presence")));
                 var elapsed = clock.Elapsed.TotalMilliseconds;
                 if (received.Any(frame => frame?["text"]?.GetValue<string>() != text))
                 {
                     throw new InvalidOperationException($"A client missed broadcast {round}.");
                 }
 
+                // The fan-out's invocation ends a moment after its last post was queued.
+                for (var wait = 0; wait < 500 && roomDeliveries.IsEmpty; wait++)
+                {
+                    await Task.Delay(10);
+                }
+
                 if (round >= 0)
                 {
                     latencies.Add(elapsed);
+                    senderTimes.AddRange(senderEvents);
+                    roomTimes.AddRange(roomDeliveries);
                 }
             }
 
-            var sorted = latencies.Order().ToArray();
-            Console.WriteLine($"  {clients} clients: p50 {Stats.Median(latencies):F1} ms, p99 {sorted[(int)Math.Ceiling(0.99 * sorted.Length) - 1]:F1} ms");
-            return sorted;
+            var result = new ChatDelivery(clients, [.. latencies.Order()], [.. senderTimes.Order()], [.. roomTimes.Order()]);
+            Console.WriteLine($"  {clients} clients: send to last receipt p50 {Stats.Median(result.SendToLastReceipt):F0} ms, "
+                + $"sender's event p50 {Stats.Median(result.SenderEvent):F1} ms, the room's delivery p50 {Stats.Median(result.RoomDelivery):F0} ms");
+            return result;
         }
         finally
         {

@@ -66,6 +66,9 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
     /// </summary>
     public TimeSpan PostDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>Called after each event the integration answered, with its route key and how long it took (the benchmark's probe).</summary>
+    public Action<string, TimeSpan>? EventAnswered { get; set; }
+
     /// <summary>http://127.0.0.1:{port}: where the Management API calls go.</summary>
     public Uri Url { get; private set; } = null!;
 
@@ -272,7 +275,10 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         int? status;
         try
         {
-            using var response = await SendEventAsync(RouteKey(body), connectionId, identity, body, cancellationToken);
+            var routeKey = RouteKey(body);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var response = await SendEventAsync(routeKey, connectionId, identity, body, cancellationToken);
+            EventAnswered?.Invoke(routeKey, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             status = response.IsSuccessStatusCode ? null : (int)response.StatusCode;
         }
         catch (Exception exception) when (exception is HttpRequestException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
