@@ -267,6 +267,9 @@ function join(room) {
     opened.send(JSON.stringify({ action: 'members' }));
   });
   opened.addEventListener('message', (event) => onFrame(JSON.parse(event.data)));
+  // API Gateway closes a connection that sent nothing for 10 minutes: refresh the member list well before that.
+  const keepAlive = setInterval(() => { if (opened.readyState === WebSocket.OPEN) opened.send(JSON.stringify({ action: 'members' })); }, 5 * 60 * 1000);
+  opened.addEventListener('close', () => clearInterval(keepAlive));
   opened.addEventListener('close', (event) => {
     if (socket !== opened) return; // replaced by a newer join
     $('#say').hidden = true;

@@ -39,8 +39,11 @@ public sealed class ChatOptions : TableServiceOptions
     [Range(1, 1000)]
     public int SendBurst { get; set; } = 10;
 
-    /// <summary>How many connections one user may hold open at once (tabs, devices); the next is refused.</summary>
-    [Range(1, 1000)]
+    /// <summary>
+    /// How many connections one user may hold open at once (tabs, devices); the next is refused. The user's item
+    /// holds an entry per connection, so DynamoDB's 400 KB item limit bounds it near 10,000.
+    /// </summary>
+    [Range(1, 10000)]
     public int MaxConnectionsPerUser { get; set; } = 5;
 
     /// <summary>How many connections of a room one page of the room index holds: a delivery goes a page at a time.</summary>

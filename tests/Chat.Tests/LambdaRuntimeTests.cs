@@ -168,6 +168,39 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Members_the_send_allowance_and_the_connection_cap_hold_under_the_Lambda_runtime()
+    {
+        var (ada, bob) = (Context("ada-sub", "Ada"), Context("bob-sub", "Bob"));
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "ada-conn=", authorizerContext: ada, query: Room("lobby")));
+        for (var tab = 0; tab < 6; tab++)
+        {
+            Assert.Equal(200, (await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", $"bob-tab{tab}=", authorizerContext: bob, query: Room("lobby")))).StatusCode());
+        }
+
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("members", "ada-conn=", """{"action":"members"}""", ada));
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("history", "bob-tab5=", """{"action":"history"}""", bob));
+        const int sent = 30;
+        for (var i = 0; i < sent; i++)
+        {
+            await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("sendMessage", "ada-conn=", $$"""{"action":"sendMessage","text":"flood {{i}}"}""", ada));
+        }
+
+        var toAda = managementApi.Requests.Where(request => request.Path == "/prod/@connections/ada-conn=").Select(request => JsonNode.Parse(request.Body)!).ToList();
+        var members = Assert.Single(toAda, frame => frame["type"]!.GetValue<string>() == "members");
+        Assert.Equal(["Ada", "Bob"], members["members"]!.AsArray().Select(member => member!["displayName"]!.GetValue<string>()));
+        // Bob's first tab was announced once; his other tabs were not.
+        Assert.Single(toAda, frame => frame["type"]!.GetValue<string>() == "presence");
+        // A full bucket of 10 and 5 a second after it: thirty at once cannot all pass, and only what passed is stored.
+        var limited = toAda.Where(frame => frame["code"]?.GetValue<string>() == "rate_limited").ToList();
+        Assert.InRange(limited.Count, 1, sent - 10);
+        Assert.All(limited, frame => Assert.InRange(frame["retryAfterMs"]!.GetValue<long>(), 1, 200));
+        Assert.Equal(sent - limited.Count, (await TestTables.SnapshotAsync(messagesTable)).Count);
+        // The sixth tab is over the cap: its first frame is answered with the reason.
+        var refusal = JsonNode.Parse(managementApi.Requests.Single(request => request.Path == "/prod/@connections/bob-tab5=").Body)!;
+        Assert.Equal("too_many_connections", refusal["code"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_fan_out_that_cannot_read_the_room_names_that_record_for_a_retry_and_an_empty_batch_is_healthy()
     {
         await using var broken = await LambdaFunction.StartAsync("ChatFanout", "ChatFanout", "ChatFanoutFunction", await FanOutEnvironmentAsync("ConnectionsTable-that-was-never-created"));

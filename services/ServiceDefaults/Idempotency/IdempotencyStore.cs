@@ -86,8 +86,11 @@ public sealed class IdempotencyStore(IAmazonDynamoDB dynamoDb, IOptions<Idempote
                 ConditionExpression = "#claimId = :claimId",
                 ExpressionAttributeNames = new()
                 {
-                    ["#status"] = Attributes.Status, ["#headers"] = Attributes.Headers, ["#body"] = Attributes.Body,
-                    ["#lockedUntil"] = Attributes.LockedUntil, ["#claimId"] = Attributes.ClaimId,
+                    ["#status"] = Attributes.Status,
+                    ["#headers"] = Attributes.Headers,
+                    ["#body"] = Attributes.Body,
+                    ["#lockedUntil"] = Attributes.LockedUntil,
+                    ["#claimId"] = Attributes.ClaimId,
                 },
                 ExpressionAttributeValues = new()
                 {
