@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Samples.Chat;
 using Samples.ServiceDefaults.Authentication;
@@ -125,5 +126,51 @@ internal static partial class Bench
 
             app.Kill(entireProcessTree: true);
         }
+    }
+}
+
+/// <summary>The chat section of docs/performance.md.</summary>
+internal sealed partial class Report
+{
+    /// <summary>Chat delivery by room size.</summary>
+    public List<ChatDelivery> Broadcasts { get; } = [];
+
+    public const string ChatHeading = "## Chat delivery: the envelope before and after the stream fan-out";
+
+    /// <summary>The chat section: written with the rest, or alone by `make bench-chat`.</summary>
+    public string ChatSection()
+    {
+        var text = new StringBuilder();
+        // What one event may spend: Chat's deadline inside API Gateway's 29 s, and the fan-out function's timeout.
+        const double eventBudgetMs = 25_000, fanOutBudgetMs = 60_000;
+        text.AppendLine(ChatHeading);
+        text.AppendLine();
+        text.AppendLine($"One client sends `sendMessage` to a room; the clock runs until every connection of the room, the sender's included, has");
+        text.AppendLine($"it. Each post to `/@connections` is held {Bench.PostLatency.TotalMilliseconds:F0} ms by the WebSocket API stand-in, as API Gateway's Management");
+        text.AppendLine("API takes milliseconds; 32 posts run at once; DynamoDB Local answers the room index. The message goes through the");
+        text.AppendLine("whole path: the published Chat app stores it, the stream's event source mapping stand-in (polling every 100 ms, as");
+        text.AppendLine("Lambda polls a shard about four times a second) invokes the fan-out, which delivers it. Two warm-up messages are");
+        text.AppendLine("not counted.");
+        text.AppendLine();
+        text.AppendLine("- **Before** (one event delivered to the whole room): the event took as long as the room's delivery, so a room");
+        text.AppendLine($"  was capped by Chat's {eventBudgetMs / 1000:F0} s deadline inside API Gateway's 29 s integration timeout.");
+        text.AppendLine("- **After**: the sender's event only stores the message, the same time in any room; the fan-out function");
+        text.AppendLine($"  delivers within its own {fanOutBudgetMs / 1000:F0} s timeout, off the sender's path.");
+        text.AppendLine();
+        text.AppendLine("| members | messages | send to last receipt p50 | p99 | sender's event p50 (after) | the room's delivery p50 (before: the sender's event) | per member | largest room in one event, before | largest room in one fan-out, after |");
+        text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var run in Broadcasts)
+        {
+            var p99 = run.SendToLastReceipt[(int)Math.Ceiling(0.99 * run.SendToLastReceipt.Length) - 1];
+            var perMember = Stats.Median(run.RoomDelivery) / run.Clients;
+            text.AppendLine($"| {run.Clients} | {run.SendToLastReceipt.Length} | {Stats.Median(run.SendToLastReceipt):F0} ms | {p99:F0} ms | "
+                + $"{Stats.Median(run.SenderEvent):F1} ms | {Stats.Median(run.RoomDelivery):F0} ms | {perMember * 1000:F0} µs | "
+                + $"{eventBudgetMs / perMember:N0} | {fanOutBudgetMs / perMember:N0} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("The largest rooms are the budget over the measured time per member; docs/chat-scale.md says what else limits a room");
+        text.AppendLine("(API Gateway's rate of posts, Lambda concurrency, DynamoDB) and what to change at 10× and 100×.");
+        return text.ToString();
     }
 }
