@@ -64,7 +64,7 @@ public sealed class HardeningTests(UnthrottledChatApp app) : IClassFixture<Unthr
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {frames.Count} frames:\n{string.Join("\n", failures.Take(30))}");
         Assert.Equal(before, await TestTables.SnapshotAsync(app.Table));
-        Assert.Empty(await TestTables.SnapshotAsync(app.MessagesTable));
+        Assert.DoesNotContain(await TestTables.SnapshotAsync(app.MessagesTable), item => item.Contains($"room={room};", StringComparison.Ordinal));
         await ada.SendMessageAsync("the only message");
         Assert.Equal("the only message", (await bob.ReceiveAsync())?["text"]?.GetValue<string>());
     }
