@@ -8,7 +8,6 @@ using Amazon.Lambda.Serialization.SystemTextJson;
 using Amazon.XRay.Recorder.Core;
 using Amazon.XRay.Recorder.Core.Strategies;
 using AWS.Lambda.Powertools.Logging;
-using AWS.Lambda.Powertools.Metrics;
 using AWS.Lambda.Powertools.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -101,12 +100,7 @@ public static class LambdaHosting
         }
 
         // Business metrics and the cold start as CloudWatch EMF (Observability/PowertoolsMetricsBridge.cs).
-        builder.Services.AddSingleton<IMetrics>(_ => new MetricsBuilder()
-            .WithNamespace(Environment.GetEnvironmentVariable("POWERTOOLS_METRICS_NAMESPACE") ?? "ServerlessSamples")
-            .WithService(Environment.GetEnvironmentVariable("POWERTOOLS_SERVICE_NAME") ?? builder.Environment.ApplicationName)
-            .WithCaptureColdStart(true)
-            .Build());
-        builder.Services.AddSingleton<PowertoolsMetricsBridge>();
+        PowertoolsMetricsBridge.AddPowertoolsMetrics(builder.Services, builder.Environment.ApplicationName);
         builder.Services.AddSingleton<IStartupFilter>(provider => provider.GetRequiredService<PowertoolsMetricsBridge>());
         return builder;
     }

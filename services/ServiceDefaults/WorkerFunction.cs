@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Amazon.Lambda.Core;
-using AWS.Lambda.Powertools.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -32,13 +31,7 @@ public static class WorkerFunction
         services.AddSingleton(provider => new BusinessMetrics(provider.GetRequiredService<IMeterFactory>(), service));
         services.AddDynamoDb();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IMetrics>(_ => new MetricsBuilder()
-            .WithNamespace(Environment.GetEnvironmentVariable("POWERTOOLS_METRICS_NAMESPACE") ?? "ServerlessSamples")
-            .WithService(Environment.GetEnvironmentVariable("POWERTOOLS_SERVICE_NAME") ?? service)
-            .WithCaptureColdStart(true)
-            .Build());
-        services.AddSingleton<PowertoolsMetricsBridge>();
-        return services;
+        return PowertoolsMetricsBridge.AddPowertoolsMetrics(services, service);
     }
 
     /// <summary>

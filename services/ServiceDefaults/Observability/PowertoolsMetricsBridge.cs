@@ -3,6 +3,7 @@ using Amazon.Lambda.Core;
 using AWS.Lambda.Powertools.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Samples.ServiceDefaults.Observability;
 
@@ -18,6 +19,20 @@ internal sealed class PowertoolsMetricsBridge : IStartupFilter, IDisposable
     private readonly IMetrics metrics;
     private readonly MeterListener listener = new();
     private bool pending;
+
+    /// <summary>
+    /// Powertools Metrics (namespace and service from POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME, else
+    /// <paramref name="service"/>) and the bridge that feeds it, for web apps and worker functions alike.
+    /// </summary>
+    public static IServiceCollection AddPowertoolsMetrics(IServiceCollection services, string service)
+    {
+        services.AddSingleton<IMetrics>(_ => new MetricsBuilder()
+            .WithNamespace(Environment.GetEnvironmentVariable("POWERTOOLS_METRICS_NAMESPACE") ?? "ServerlessSamples")
+            .WithService(Environment.GetEnvironmentVariable("POWERTOOLS_SERVICE_NAME") ?? service)
+            .WithCaptureColdStart(true)
+            .Build());
+        return services.AddSingleton<PowertoolsMetricsBridge>();
+    }
 
     public PowertoolsMetricsBridge(IMetrics metrics)
     {
