@@ -70,17 +70,18 @@ public sealed class DynamoDbLocalKeeperTests
             return local;
         }
 
-        // Checks far apart: the other process is up on the port before the keeper looks again.
-        var keeper = await DynamoDbLocalKeeper.StartAsync(port, Template, log.Enqueue, cancel, StartAsync, TimeSpan.FromSeconds(8));
+        // The test paces the keeper's checks: none runs until the other process answers on the port.
+        var checks = new Checks();
+        var keeper = await DynamoDbLocalKeeper.StartAsync(port, Template, log.Enqueue, cancel, StartAsync, delay: checks.WaitAsync);
         await using var other = await ReplaceOnSamePortAsync(started.Single(), port, cancel);
         try
         {
-            await WaitUntilAsync(async () => (await TablesAsync(other.ServiceUrl)).Count == Template.Tables.Count(), TimeSpan.FromSeconds(40));
-            await Task.Delay(TimeSpan.FromSeconds(10), cancel); // more checks: still no second copy
+            await checks.RunAsync(1);
+            Assert.Equal(Template.Tables.Count(), (await TablesAsync(other.ServiceUrl)).Count); // the keeper gave it the tables
+            await checks.RunAsync(3); // more checks: still no second copy
 
             Assert.Equal(1, keeper.Starts);
             Assert.Single(started);
-            Assert.Contains(log, line => line.Contains("another process answers", StringComparison.Ordinal));
             Assert.Single(log, line => line.Contains("another process answers", StringComparison.Ordinal));
         }
         finally
@@ -102,6 +103,30 @@ public sealed class DynamoDbLocalKeeperTests
     {
         using var client = DynamoDbLocal.ProbeClient(serviceUrl);
         return (await client.ListTablesAsync(new ListTablesRequest(), TestContext.Current.CancellationToken)).TableNames ?? [];
+    }
+
+    /// <summary>The keeper's waits between checks, released one check at a time by the test.</summary>
+    private sealed class Checks
+    {
+        private readonly SemaphoreSlim allowed = new(0);
+        private int waits;
+        private int released;
+
+        /// <summary>The keeper's delay: it waits here until the test lets a check run.</summary>
+        public Task WaitAsync(TimeSpan interval, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref waits);
+            return allowed.WaitAsync(cancellationToken);
+        }
+
+        /// <summary>Lets <paramref name="count"/> checks run, each to its end: returns once the keeper waits again after the last.</summary>
+        public async Task RunAsync(int count)
+        {
+            await WaitUntilAsync(() => Volatile.Read(ref waits) == released + 1, TimeSpan.FromSeconds(60));
+            released += count;
+            allowed.Release(count);
+            await WaitUntilAsync(() => Volatile.Read(ref waits) == released + 1, TimeSpan.FromSeconds(60));
+        }
     }
 
     private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout) => WaitUntilAsync(() => Task.FromResult(condition()), timeout);

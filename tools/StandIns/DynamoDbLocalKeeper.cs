@@ -20,19 +20,21 @@ public sealed class DynamoDbLocalKeeper : IAsyncDisposable
     private readonly Action<string> log;
     private readonly Func<int, CancellationToken, Task<DynamoDbLocal>> start;
     private readonly TimeSpan interval;
+    private readonly Func<TimeSpan, CancellationToken, Task> delay;
     private readonly CancellationTokenSource stopping = new();
     private DynamoDbLocal? owned;
     private Task watching = Task.CompletedTask;
     private string? lastReport;
     private bool provisioned;
 
-    private DynamoDbLocalKeeper(int port, SamTemplate template, Action<string> log, Func<int, CancellationToken, Task<DynamoDbLocal>> start, TimeSpan interval)
+    private DynamoDbLocalKeeper(int port, SamTemplate template, Action<string> log, Func<int, CancellationToken, Task<DynamoDbLocal>> start, TimeSpan interval, Func<TimeSpan, CancellationToken, Task> delay)
     {
         this.port = port;
         this.template = template;
         this.log = log;
         this.start = start;
         this.interval = interval;
+        this.delay = delay;
     }
 
     public string ServiceUrl => $"http://127.0.0.1:{port}";
@@ -49,11 +51,12 @@ public sealed class DynamoDbLocalKeeper : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the first start.</param>
     /// <param name="start">How a copy is started (DynamoDbLocal.StartAsync unless a test says otherwise).</param>
     /// <param name="interval">How often the port is checked.</param>
+    /// <param name="delay">How the wait before each check is waited (Task.Delay unless a test paces the checks itself).</param>
     public static async Task<DynamoDbLocalKeeper> StartAsync(
         int port, SamTemplate template, Action<string> log, CancellationToken cancellationToken,
-        Func<int, CancellationToken, Task<DynamoDbLocal>>? start = null, TimeSpan? interval = null)
+        Func<int, CancellationToken, Task<DynamoDbLocal>>? start = null, TimeSpan? interval = null, Func<TimeSpan, CancellationToken, Task>? delay = null)
     {
-        var keeper = new DynamoDbLocalKeeper(port, template, log, start ?? ((p, c) => DynamoDbLocal.StartAsync(p, c)), interval ?? TimeSpan.FromSeconds(2));
+        var keeper = new DynamoDbLocalKeeper(port, template, log, start ?? ((p, c) => DynamoDbLocal.StartAsync(p, c)), interval ?? TimeSpan.FromSeconds(2), delay ?? Task.Delay);
         keeper.owned = await keeper.start(port, cancellationToken);
         keeper.Starts = 1;
         await keeper.EnsureTablesAsync(cancellationToken);
@@ -68,7 +71,7 @@ public sealed class DynamoDbLocalKeeper : IAsyncDisposable
         {
             try
             {
-                await Task.Delay(wait, cancellationToken);
+                await delay(wait, cancellationToken);
                 wait = interval;
                 if (owned is { HasExited: true })
                 {
