@@ -239,6 +239,41 @@ public sealed partial class OperationsTemplateTests
         }
     }
 
+    //#if (IncludeChat)
+    /// <summary>
+    /// A batch of new messages the fan-out gives up on (retries spent, or older than its maximum age) is not dropped
+    /// silently: its stream position goes to a queue of its own, encrypted and TLS-only, that only the fan-out may
+    /// write to (SAM's grant, checked after the transform) and that an alarm watches.
+    /// </summary>
+    [Fact]
+    public async Task The_chat_fanouts_abandoned_batches_go_to_a_queue_only_it_may_write_to_and_an_alarm_watches_it()
+    {
+        var (exitCode, output) = await Tools.RunAsync("python3", "-c", TranslateScript, RepositoryLayout.Template, "{}");
+
+        Assert.True(exitCode == 0, output);
+        var result = JsonNode.Parse(output.Split('\n').Last(line => line.StartsWith('{')))!;
+        var destination = Assert.Single(result["failureDestinations"]!.AsObject());
+        Assert.Equal(("ChatFanoutFunctionNewMessages", "ChatFanoutFailuresQueue"), (destination.Key, destination.Value!.GetValue<string>()));
+        var writers = Assert.Single(result["sqsGrants"]!.AsObject());
+        Assert.Equal("ChatFanoutFunctionRole", writers.Key);
+        Assert.Equal(["Allow sqs:SendMessage ChatFanoutFailuresQueue"], writers.Value!.AsArray().Select(grant => grant!.GetValue<string>()));
+
+        var queue = Template.Resource("ChatFanoutFailuresQueue");
+        Assert.Equal("AWS::SQS::Queue", queue.Type);
+        Assert.Equal("true", Scalar(queue.Properties, "SqsManagedSseEnabled"));
+        var policy = Template.Resource("ChatFanoutFailuresQueuePolicy").Properties;
+        Assert.Equal(["Ref:ChatFanoutFailuresQueue"], Flatten(policy["Queues"]));
+        var statement = (YamlMappingNode)Assert.Single((YamlSequenceNode)((YamlMappingNode)policy["PolicyDocument"])["Statement"]);
+        Assert.Equal("Deny", Scalar(statement, "Effect"));
+        Assert.Equal(["false"], Flatten(statement["Condition"])); // aws:SecureTransport false: no request without TLS
+
+        var alarm = Alarm("ChatFanoutFailuresAlarm");
+        Assert.Equal(("AWS/SQS", "ApproximateNumberOfMessagesVisible"), (Scalar(alarm, "Namespace"), Scalar(alarm, "MetricName")));
+        Assert.Equal(["QueueName", "GetAtt:ChatFanoutFailuresQueue.QueueName"], Flatten(alarm["Dimensions"]));
+        Assert.Equal(("0", "GreaterThanThreshold"), (Scalar(alarm, "Threshold"), Scalar(alarm, "ComparisonOperator")));
+    }
+    //#endif
+
     /// <summary>Every function is built by SAM's .NET workflow (`dotnet lambda package`), whichever runtime it gets.</summary>
     [Fact]
     public void Every_function_is_built_with_the_dotnet_build_method()
@@ -308,7 +343,24 @@ public sealed partial class OperationsTemplateTests
             return node
         functions = {name: {key: chosen(r["Properties"].get(key)) for key in ["Runtime", "Handler", "SnapStart", "Architectures"]}
                      for name, r in out["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
-        print(json.dumps({"resources": created, "deploymentConfigs": configs, "compression": compression is not None and holds(conditions[compression["Fn::If"][0]]), "functions": functions}))
+        def target(node):
+            if isinstance(node, dict) and "Fn::GetAtt" in node: return node["Fn::GetAtt"][0]
+            if isinstance(node, dict) and "Ref" in node: return node["Ref"]
+            return str(node)
+        destinations = {name: target(r["Properties"]["DestinationConfig"]["OnFailure"]["Destination"])
+                        for name, r in out["Resources"].items()
+                        if r["Type"] == "AWS::Lambda::EventSourceMapping" and "DestinationConfig" in r["Properties"]}
+        sqs = {}
+        for name, r in out["Resources"].items():
+            if r["Type"] != "AWS::IAM::Role": continue
+            for policy in r["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                    resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                    sqs.setdefault(name, []).extend(f"{statement['Effect']} {a} {target(res)}" for a in actions if a.startswith("sqs:") for res in resources)
+        sqs = {name: grants for name, grants in sqs.items() if grants}
+        print(json.dumps({"resources": created, "deploymentConfigs": configs, "compression": compression is not None and holds(conditions[compression["Fn::If"][0]]), "functions": functions,
+                          "failureDestinations": destinations, "sqsGrants": sqs}))
         """;
 
     private static YamlMappingNode Alarm(string logicalId)
