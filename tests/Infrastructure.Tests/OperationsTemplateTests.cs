@@ -265,7 +265,9 @@ public sealed partial class OperationsTemplateTests
         Assert.Equal(["Ref:ChatFanoutFailuresQueue"], Flatten(policy["Queues"]));
         var statement = (YamlMappingNode)Assert.Single((YamlSequenceNode)((YamlMappingNode)policy["PolicyDocument"])["Statement"]);
         Assert.Equal("Deny", Scalar(statement, "Effect"));
-        Assert.Equal(["false"], Flatten(statement["Condition"])); // aws:SecureTransport false: no request without TLS
+        var secureTransport = (YamlMappingNode)((YamlMappingNode)statement["Condition"])["Bool"];
+        Assert.Equal("false", Scalar(secureTransport, "aws:SecureTransport")); // no request without TLS
+        Assert.Equal(["*"], Flatten(statement["Principal"]));
 
         var alarm = Alarm("ChatFanoutFailuresAlarm");
         Assert.Equal(("AWS/SQS", "ApproximateNumberOfMessagesVisible"), (Scalar(alarm, "Namespace"), Scalar(alarm, "MetricName")));
