@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Publishes functions with Native AOT, as `sam build` does with NativeAot=true: one `bootstrap` per project under
+# Publishes functions with Native AOT, with the command `NativeAot=true sam build` runs: one `bootstrap` per project under
 # OUTPUT/<Project>/, and judges every warning of the publish. A warning is allowed only when it is a library's that
 # services/Directory.Build.props names, with its reasons: an assembly in NativeAotLibraryWarnings (trim analysis runs
 # with one warning per assembly, TrimmerSingleWarn, so it names the assembly) or, for warnings the AOT compiler gives
@@ -34,8 +34,13 @@ for project in "$@"; do
   namespaces=$(sed -nE 's/.*"NativeAotLibraryNamespaces": "([^"]*)".*/\1/p' <<< "$properties" | tr ';' ' ')
   log="$output/$project.publish.log"
   echo "Native AOT: $project"
-  if ! dotnet publish "services/$project" -c "$configuration" -r "$rid" -p:NativeAot=true -p:TrimmerSingleWarn=true \
-      -p:TreatWarningsAsErrors=false --nologo -o "$output/$project" > "$log" 2>&1; then
+  # The command Amazon.Lambda.Tools runs for `NativeAot=true sam build` (LambdaDotNetCLIWrapper.GetPublishArguments, with
+  # SAM's "--runtime"): NativeAot comes from the environment, as SAM passes it on, and no --self-contained is added
+  # because each project declares SelfContained (services/Directory.Build.props). Only the last two properties are ours:
+  # warnings judged one by one below.
+  if ! NativeAot=true dotnet publish "services/$project" --output "$output/$project" --configuration "$configuration" \
+      --framework net10.0 --runtime "$rid" /p:GenerateRuntimeConfigurationFiles=true \
+      -p:TrimmerSingleWarn=true -p:TreatWarningsAsErrors=false --nologo > "$log" 2>&1; then
     grep -E "error|warning" "$log" | sed 's/ \[.*//' | sort -u >&2
     echo "  publish failed; see $log" >&2
     failed=1
