@@ -85,6 +85,27 @@ public sealed class TemplateTests
         });
     }
 
+    /// <summary>
+    /// What a deleted or replaced stack keeps: whatever holds users' data that the template cannot recreate. The user
+    /// pool (identities: deleting it leaves profiles nobody can sign in to) and its groups (who is an admin), and the
+    /// durable tables. Nothing else: the rest is configuration the template recreates, or data that expires by design
+    /// (chat connections, idempotency records, the fan-out's failure pointers after 14 days, logs after their retention).
+    /// </summary>
+    [Fact]
+    public void Exactly_what_holds_users_data_is_retained_on_delete_and_on_replacement()
+    {
+        string[] identityTypes = ["AWS::Cognito::UserPool", "AWS::Cognito::UserPoolGroup"];
+        var mustKeep = Template.Resources
+            .Where(resource => identityTypes.Contains(resource.Type) || DurableTables.Contains(resource.LogicalId))
+            .Select(resource => resource.LogicalId).Order().ToList();
+        var kept = Template.Resources.Where(resource => Scalar(resource.Body, "DeletionPolicy") == "Retain").Select(resource => resource.LogicalId).Order().ToList();
+        var keptOnReplacement = Template.Resources.Where(resource => Scalar(resource.Body, "UpdateReplacePolicy") == "Retain").Select(resource => resource.LogicalId).Order().ToList();
+
+        Assert.Contains("UserPool", mustKeep);
+        Assert.Equal(mustKeep, kept);
+        Assert.Equal(mustKeep, keptOnReplacement);
+    }
+
     /// <summary>Idempotency-Key records of every service (services/ServiceDefaults/Idempotency), one table for all.</summary>
     private const string SharedIdempotencyTable = "IdempotencyTable";
 
