@@ -30,6 +30,8 @@ public static class ChatEvents
 
     private const string NotConnected = "This connection is not registered; reconnect.";
 
+    public const string TooManyConnectionsCode = "too_many_connections";
+
     private static string TooManyConnections(int max) =>
         $"You have {max} chat connections open already (tabs or devices); close one, then join again here.";
 
@@ -53,8 +55,8 @@ public static class ChatEvents
     /// $connect has returned, so nothing can be posted to it from here.
     /// </summary>
     public static async Task<IResult> OnConnect(
-        WebSocketEvent origin, HttpContext context, WriteToken token, ConnectionRepository connections, PresenceRepository presence, Broadcaster broadcaster,
-        IOptions<ChatOptions> options, TimeProvider clock, CancellationToken cancellationToken)
+        WebSocketEvent origin, HttpContext context, WriteToken token, ConnectionRepository connections, PresenceRepository presence, StaleConnections stale,
+        Broadcaster broadcaster, IOptions<ChatOptions> options, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (origin.UserId is not { } userId)
         {
@@ -75,7 +77,14 @@ public static class ChatEvents
                 return TypedResults.Conflict();
             }
 
-            switch (await presence.EnterAsync(userId, origin.ConnectionId, room, cancellationToken))
+            var entry = await presence.EnterAsync(userId, origin.ConnectionId, room, cancellationToken);
+            if (entry == PresenceRepository.Entry.OverLimit && (await stale.PruneUserAsync(userId, cancellationToken)).Count > 0)
+            {
+                // Some of the user's connections were gone without a $disconnect (a refused handshake, a failed one).
+                entry = await presence.EnterAsync(userId, origin.ConnectionId, room, cancellationToken);
+            }
+
+            switch (entry)
             {
                 case PresenceRepository.Entry.First:
                     await broadcaster.AnnounceAsync(origin.ConnectionId, new PresenceFrame(room, PresenceFrame.Joined, new Sender(userId, displayName)), cancellationToken);
@@ -92,18 +101,29 @@ public static class ChatEvents
         catch (Exception exception) when (DependencyFailure.IsDependencyFailure(exception, cancellationToken))
         {
             // The handshake is refused (503), yet an attempt may have stored the record before its answer was lost:
-            // take it back, so that a refused handshake leaves no connection behind.
-            await connections.RemoveOwnAsync(origin.ConnectionId, token);
+            // take it back, within the request's deadline, so that a refused handshake leaves no connection behind.
+            // Past the deadline (DynamoDB hung) nothing is tried: StaleConnections finds such a record later.
+            await connections.RemoveOwnAsync(origin.ConnectionId, token, cancellationToken);
             throw;
         }
     }
 
-    /// <summary>Removes the connection, and tells the room when it was the user's last one there.</summary>
+    /// <summary>
+    /// Removes the connection, and tells the room when it was the user's last one there. The user's other entries in
+    /// the room are checked first: one whose connection is gone (its $disconnect failed) must not keep the user present.
+    /// </summary>
     public static async Task<IResult> OnDisconnect(
-        WebSocketEvent origin, ConnectionRepository connections, PresenceRepository presence, Broadcaster broadcaster, CancellationToken cancellationToken)
+        WebSocketEvent origin, ConnectionRepository connections, PresenceRepository presence, StaleConnections stale, Broadcaster broadcaster,
+        CancellationToken cancellationToken)
     {
         await connections.RemoveAsync(origin.ConnectionId, cancellationToken);
-        if (origin.UserId is { } userId && await presence.LeaveAsync(userId, origin.ConnectionId, cancellationToken) is ({ } room, Last: true))
+        if (origin.UserId is not { } userId)
+        {
+            return TypedResults.Ok();
+        }
+
+        var (room, last) = await presence.LeaveAsync(userId, origin.ConnectionId, cancellationToken);
+        if (room is not null && (last || (await stale.PruneUserAsync(userId, cancellationToken)).Contains(room)))
         {
             await broadcaster.AnnounceAsync(origin.ConnectionId, new PresenceFrame(room, PresenceFrame.Left, new Sender(userId, origin.DisplayName ?? userId)), cancellationToken);
         }
@@ -222,9 +242,14 @@ public static class ChatEvents
         return TypedResults.Ok();
     }
 
-    /// <summary>The distinct users of the sender's room, by name, as many as one frame holds.</summary>
+    /// <summary>
+    /// The distinct users of the sender's room, by name, as many as one frame holds. A connection the gateway no longer
+    /// has is not a member: it is removed instead of listed (StaleConnections; each open one is asked about at most
+    /// every few minutes, and the asking stops at <see cref="Broadcaster.AnnounceBudget"/>).
+    /// </summary>
     public static async Task<IResult> OnMembers(
-        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, Broadcaster broadcaster, CancellationToken cancellationToken)
+        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, StaleConnections stale, Broadcaster broadcaster,
+        IOptions<ChatOptions> options, CancellationToken cancellationToken)
     {
         if (await ReadFrameAsync(context, ChatJson.Default.MembersRequestFrame, cancellationToken) is null)
         {
@@ -239,9 +264,12 @@ public static class ChatEvents
         var listed = new Dictionary<string, Sender>(StringComparer.Ordinal);
         var bytes = 0;
         var truncated = false;
+        using var checking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        checking.CancelAfter(Broadcaster.AnnounceBudget);
         await foreach (var page in connections.MembersAsync(member.Room, cancellationToken))
         {
-            foreach (var connection in page.Where(connection => !listed.ContainsKey(connection.UserId)))
+            var live = await LiveAsync(page, stale, options.Value.BroadcastParallelism, checking.Token, cancellationToken);
+            foreach (var connection in live.Where(connection => !listed.ContainsKey(connection.UserId)))
             {
                 var user = new Sender(connection.UserId, connection.DisplayName);
                 bytes += JsonSerializer.SerializeToUtf8Bytes(user, ChatJson.Default.Sender).Length + 1;
@@ -266,17 +294,47 @@ public static class ChatEvents
     }
 
 
-    /// <summary>Unknown actions and frames that are not JSON: tell the sender, broadcast nothing.</summary>
-    public static async Task<IResult> OnDefault(WebSocketEvent origin, HttpContext context, Broadcaster broadcaster, CancellationToken cancellationToken)
+    /// <summary>The page's connections but those the gateway says are gone; past the checking budget, the rest as they are.</summary>
+    private static async Task<IReadOnlyList<RoomConnection>> LiveAsync(
+        IReadOnlyList<RoomConnection> page, StaleConnections stale, int parallelism, CancellationToken checking, CancellationToken cancellationToken)
+    {
+        var gone = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        try
+        {
+            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = checking }, async (connection, token) =>
+            {
+                if (await stale.IsGoneAsync(connection.ConnectionId, connection.UserId, connection.ConnectedAt, token))
+                {
+                    gone[connection.ConnectionId] = true;
+                }
+            });
+        }
+        catch (Exception exception) when (DependencyFailure.IsDependencyFailure(exception, cancellationToken))
+        {
+            // Out of checking time, or the gateway did not answer: list what was not found gone.
+        }
+
+        return [.. page.Where(connection => !gone.ContainsKey(connection.ConnectionId))];
+    }
+
+    /// <summary>Unknown actions and frames that are not JSON: tell the sender, broadcast nothing (and close a refused connection).</summary>
+    public static async Task<IResult> OnDefault(
+        WebSocketEvent origin, HttpContext context, ConnectionRepository connections, Broadcaster broadcaster, CancellationToken cancellationToken)
     {
         var (code, message) = await ClassifyAsync(context, cancellationToken);
+        if (await connections.GetAsync(origin.ConnectionId, cancellationToken) is { Refusal: { } reason })
+        {
+            await RefuseAndCloseAsync(broadcaster, origin, reason, cancellationToken);
+            return TypedResults.Ok();
+        }
+
         return await RefuseAsync(broadcaster, origin, code, message, cancellationToken);
     }
 
     /// <summary>
     /// The sender's connection record, or null after telling it why not: it has none (it disconnected meanwhile), or it
-    /// was refused at $connect (too many connections). A refused connection is in no room, so it receives nothing else;
-    /// the client closes it on this error, or API Gateway's idle timeout does.
+    /// was refused at $connect (too many connections). A refused connection is told why, then closed by the server
+    /// (DeleteConnection): it never stays open, whatever the client does.
     /// </summary>
     private static async Task<Connection?> MemberAsync(WebSocketEvent origin, ConnectionRepository connections, Broadcaster broadcaster, CancellationToken cancellationToken)
     {
@@ -286,7 +344,7 @@ public static class ChatEvents
                 await RefuseAsync(broadcaster, origin, "not_connected", NotConnected, cancellationToken);
                 return null;
             case { Refusal: { } reason }:
-                await RefuseAsync(broadcaster, origin, "too_many_connections", reason, cancellationToken);
+                await RefuseAndCloseAsync(broadcaster, origin, reason, cancellationToken);
                 return null;
             case var member:
                 return member;
@@ -301,6 +359,13 @@ public static class ChatEvents
     {
         await broadcaster.ReplyAsync(origin.ConnectionId, new ErrorFrame(code, message), ChatJson.Default.ErrorFrame, cancellationToken);
         return TypedResults.Ok();
+    }
+
+    /// <summary>Tells a connection refused at $connect why, then closes it: the gateway sends the frame first.</summary>
+    private static async Task RefuseAndCloseAsync(Broadcaster broadcaster, WebSocketEvent origin, string reason, CancellationToken cancellationToken)
+    {
+        await RefuseAsync(broadcaster, origin, TooManyConnectionsCode, reason, cancellationToken);
+        await broadcaster.CloseAsync(origin.ConnectionId, cancellationToken);
     }
 
     private static async Task<(string Code, string Message)> ClassifyAsync(HttpContext context, CancellationToken cancellationToken)

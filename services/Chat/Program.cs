@@ -5,14 +5,15 @@ using Samples.ServiceDefaults.Data;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
-// Events carry whole WebSocket messages: up to API Gateway's 128 KB, not the HTTP services' 64 KB. A broadcast
-// posts to every member of the room, so its deadline is API Gateway's 29 s less a margin, not a CRUD call's 5 s.
-builder.AddServiceDefaults(maxRequestBodyBytes: WebSocketEvent.MaxMessageBytes, requestDeadline: TimeSpan.FromSeconds(25));
+// Events carry whole WebSocket messages: up to API Gateway's 128 KB, not the HTTP services' 64 KB. The deadline is the
+// HTTP services' 5 s: sendMessage only stores (the fan-out function delivers), and announcements have a budget of their own.
+builder.AddServiceDefaults(maxRequestBodyBytes: WebSocketEvent.MaxMessageBytes);
 builder.AddLambdaHosting(LambdaEventSource.WebsocketApi);
 
 builder.Services.AddTableServiceOptions<ChatOptions, ChatOptionsValidator>(ChatOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<ConnectionRepository>();
 builder.Services.AddSingleton<PresenceRepository>();
+builder.Services.AddSingleton<StaleConnections>();
 builder.Services.AddSingleton<MessageRepository>();
 builder.Services.AddSingleton<Broadcaster>();
 builder.Services.AddSingleton(provider => IConnectionMessenger.For(provider.GetRequiredService<IOptions<ChatOptions>>().Value));

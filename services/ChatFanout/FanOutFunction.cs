@@ -48,6 +48,7 @@ public static class FanOutFunction
         services.AddSingleton(provider => IConnectionMessenger.For(provider.GetRequiredService<IOptions<ChatOptions>>().Value));
         services.AddSingleton<ConnectionRepository>();
         services.AddSingleton<PresenceRepository>();
+        services.AddSingleton<StaleConnections>();
         services.AddSingleton<Broadcaster>();
         services.AddSingleton<RoomFanOut>();
         return services;

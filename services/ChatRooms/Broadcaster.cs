@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Observability;
 
 namespace Samples.Chat;
@@ -12,15 +13,14 @@ namespace Samples.Chat;
 /// sender's), with its presence entry; any other failure, a timeout included, is logged and the broadcast goes on.
 /// </summary>
 public sealed partial class Broadcaster(
-    IConnectionMessenger messenger, ConnectionRepository connections, PresenceRepository presence, BusinessMetrics metrics, IOptions<ChatOptions> options,
-    TimeProvider clock, ILogger<Broadcaster> logger)
+    IConnectionMessenger messenger, ConnectionRepository connections, StaleConnections stale, BusinessMetrics metrics, IOptions<ChatOptions> options,
+    ILogger<Broadcaster> logger)
 {
     /// <summary>
-    /// How long a new connection's record may exist before its socket does: $connect stores it, and API Gateway opens
-    /// the connection only when $connect returns (at most its 29 s integration timeout), answering posts with 410
-    /// until then. A 410 from a connection younger than this is not proof that it is gone.
+    /// How long a presence announcement may take. It is news for the others, not part of the event: an event must not
+    /// fail (a handshake be refused) because the room is large or DynamoDB slow, so what is not posted by then is not.
     /// </summary>
-    public static readonly TimeSpan Opening = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan AnnounceBudget = TimeSpan.FromSeconds(2);
 
     /// <summary>The business metrics a broadcast counts (see BusinessMetrics).</summary>
     public static class Metric
@@ -32,6 +32,9 @@ public sealed partial class Broadcaster(
 
     public Task ReplyAsync<T>(string connectionId, T frame, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
         messenger.PostAsync(connectionId, JsonSerializer.SerializeToUtf8Bytes(frame, type), cancellationToken);
+
+    /// <summary>Closes the connection from the server's side (DeleteConnection), after what was posted to it.</summary>
+    public Task CloseAsync(string connectionId, CancellationToken cancellationToken) => messenger.CloseAsync(connectionId, cancellationToken);
 
     /// <returns>How many connections received the message.</returns>
     public async Task<int> BroadcastAsync(ChatMessage message, CancellationToken cancellationToken)
@@ -46,8 +49,20 @@ public sealed partial class Broadcaster(
     /// Tells the room that a user joined or left: everyone but <paramref name="originConnectionId"/>, whose own connection is
     /// either still opening ($connect: API Gateway opens it only once the event returns), gone, or told otherwise.
     /// </summary>
-    public Task AnnounceAsync(string originConnectionId, PresenceFrame presence, CancellationToken cancellationToken) =>
-        DeliverAsync(originConnectionId, presence.Room, JsonSerializer.SerializeToUtf8Bytes(presence, ChatJson.Default.PresenceFrame), toOrigin: false, cancellationToken);
+    public async Task AnnounceAsync(string originConnectionId, PresenceFrame presence, CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(AnnounceBudget);
+        try
+        {
+            await DeliverAsync(originConnectionId, presence.Room, JsonSerializer.SerializeToUtf8Bytes(presence, ChatJson.Default.PresenceFrame), toOrigin: false, budget.Token);
+        }
+        catch (Exception exception) when (DependencyFailure.IsDependencyFailure(exception, cancellationToken))
+        {
+            // Out of budget, or the room could not be read: the event's own work is done, and stands.
+            LogAnnouncementCut(logger, presence.Room, exception);
+        }
+    }
 
     private async Task<int> DeliverAsync(string? originConnectionId, string room, ReadOnlyMemory<byte> frame, bool toOrigin, CancellationToken cancellationToken)
     {
@@ -66,12 +81,9 @@ public sealed partial class Broadcaster(
                     {
                         Interlocked.Increment(ref delivered);
                     }
-                    else if (member.ConnectionId != originConnectionId && clock.GetUtcNow() - member.ConnectedAt > Opening)
+                    else if (member.ConnectionId != originConnectionId && stale.IsPastOpening(member.ConnectedAt))
                     {
-                        await connections.RemoveAsync(member.ConnectionId, token);
-                        await presence.LeaveAsync(member.UserId, member.ConnectionId, token);
-                        metrics.Count(Metric.StaleConnectionsRemoved);
-                        LogStaleConnectionRemoved(logger, member.ConnectionId, room);
+                        await stale.RemoveAsync(member.ConnectionId, member.UserId, token);
                     }
                 }
                 catch (Exception exception) when (!token.IsCancellationRequested)
@@ -84,8 +96,8 @@ public sealed partial class Broadcaster(
         return delivered;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Removed stale connection {ConnectionId} from room {Room}")]
-    private static partial void LogStaleConnectionRemoved(ILogger logger, string connectionId, string room);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The announcement to room {Room} was cut short; the event stands")]
+    private static partial void LogAnnouncementCut(ILogger logger, string room, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not deliver to connection {ConnectionId}; the broadcast goes on")]
     private static partial void LogDeliveryFailed(ILogger logger, string connectionId, Exception exception);

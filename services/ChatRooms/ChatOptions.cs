@@ -53,8 +53,12 @@ public sealed class ChatOptions : TableServiceOptions
     /// <summary>How many connections a broadcast posts to at once.</summary>
     public int BroadcastParallelism { get; set; } = 32;
 
-    /// <summary>How long one post to one connection may take before the broadcast gives up on it.</summary>
-    public TimeSpan PostTimeout { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How long one post to one connection may take, its retries included, before the broadcast gives up on it: more
+    /// than the Management API client's attempts and backoff take (ManagementApiMessenger), so that a throttled post is
+    /// retried rather than lost, and short enough that a stuck endpoint holds one of the broadcast's slots only briefly.
+    /// </summary>
+    public TimeSpan PostTimeout { get; set; } = TimeSpan.FromSeconds(4);
 }
 
 /// <summary>Checks the options' attributes at start-up; the code is generated at compile time (no reflection).</summary>

@@ -13,10 +13,16 @@ public enum Delivery
     Gone,
 }
 
-/// <summary>Sends a frame to one WebSocket connection through the API's <c>/@connections</c> endpoint.</summary>
+/// <summary>One WebSocket connection through the API's <c>/@connections</c> endpoint: post to it, ask after it, close it.</summary>
 public interface IConnectionMessenger
 {
     Task<Delivery> PostAsync(string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
+
+    /// <summary>GetConnection: false once the connection is gone (410), or was never opened.</summary>
+    Task<bool> IsOpenAsync(string connectionId, CancellationToken cancellationToken);
+
+    /// <summary>DeleteConnection: the gateway closes the socket (after what was posted to it) and runs $disconnect.</summary>
+    Task CloseAsync(string connectionId, CancellationToken cancellationToken);
 
     /// <summary>
     /// The messenger for <see cref="ChatOptions.ConnectionsEndpoint"/>: API Gateway's Management API (SigV4, through
@@ -38,17 +44,28 @@ public sealed class HttpConnectionMessenger(Uri endpoint, string? integrationKey
 {
     private readonly HttpClient http = new() { BaseAddress = endpoint };
 
-    public async Task<Delivery> PostAsync(string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    public async Task<Delivery> PostAsync(string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
+        await SendAsync(HttpMethod.Post, connectionId, new ReadOnlyMemoryContent(frame), cancellationToken) ? Delivery.Delivered : Delivery.Gone;
+
+    public Task<bool> IsOpenAsync(string connectionId, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, connectionId, content: null, cancellationToken);
+
+    public Task CloseAsync(string connectionId, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, connectionId, content: null, cancellationToken);
+
+    /// <returns>False when the gateway answers 410 (the connection is gone).</returns>
+    private async Task<bool> SendAsync(HttpMethod method, string connectionId, HttpContent? content, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "@connections/" + Uri.EscapeDataString(connectionId))
-        {
-            Content = new ReadOnlyMemoryContent(frame),
-        };
+        using var request = new HttpRequestMessage(method, "@connections/" + Uri.EscapeDataString(connectionId)) { Content = content };
         request.Headers.Add(IntegrationHeaders.Key, integrationKey);
         using var response = await http.SendAsync(request, cancellationToken);
-        return response.StatusCode == HttpStatusCode.Gone ? Delivery.Gone
-            : response.IsSuccessStatusCode ? Delivery.Delivered
-            : throw new HttpRequestException($"The gateway answered {(int)response.StatusCode}.", null, response.StatusCode);
+        if (response.StatusCode == HttpStatusCode.Gone)
+        {
+            return false;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return true;
     }
 
     public void Dispose() => http.Dispose();

@@ -215,12 +215,14 @@ public sealed class ConnectionRepository(IAmazonDynamoDB dynamoDb, IOptions<Chat
 
     /// <summary>
     /// Removes the record if <paramref name="token"/> wrote it: the clean-up of a handshake that is being refused.
-    /// One attempt within <see cref="CleanUpTimeout"/>, never the caller's budget, which is spent; if DynamoDB cannot
-    /// take it either, the record's TTL and the first broadcast that meets its closed connection (410) remove it.
+    /// One attempt within <see cref="CleanUpTimeout"/> and the request's deadline (<paramref name="cancellationToken"/>);
+    /// if DynamoDB cannot take it either, StaleConnections removes the record once the gateway says it has no such
+    /// connection (a post, the user's cap, a members list), or its TTL does.
     /// </summary>
-    public async Task RemoveOwnAsync(string connectionId, WriteToken token)
+    public async Task RemoveOwnAsync(string connectionId, WriteToken token, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(CleanUpTimeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CleanUpTimeout);
         try
         {
             await dynamoDb.DeleteItemAsync(new DeleteItemRequest

@@ -167,6 +167,15 @@ public sealed class PresenceRepository(IAmazonDynamoDB dynamoDb, IOptions<ChatOp
             : (from, from is not null && !InRoom(before, from, except: connectionId), !InRoom(before, room, except: connectionId));
     }
 
+    /// <summary>The user's entered connections and the room of each (none when the user has no item).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> EntriesAsync(string userId, CancellationToken cancellationToken)
+    {
+        var response = await dynamoDb.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key(userId), ConsistentRead = true }, cancellationToken);
+        return (response.Item ?? [])
+            .Where(attribute => attribute.Key.StartsWith(EntryPrefix, StringComparison.Ordinal))
+            .ToDictionary(attribute => attribute.Key[EntryPrefix.Length..], attribute => attribute.Value.S, StringComparer.Ordinal);
+    }
+
     /// <summary>The item outlives the user's latest connection, as a connection record does.</summary>
     private AttributeValue ExpiresAt() =>
         new() { N = (clock.GetUtcNow() + ConnectionRepository.Lifetime).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) };

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Samples.ServiceDefaults.Authentication;
 
@@ -86,6 +88,15 @@ public class ChatApp() : ServiceApp<Program>("ConnectionsTable", "MessagesTable"
         socket.Options.CollectHttpResponseDetails = true;
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri(WebSocketBase, "/" + query), TestContext.Current.CancellationToken));
         return socket.HttpStatusCode;
+    }
+
+    /// <summary>The app's clock (its TimeProvider): the system's, until a test moves it forward.</summary>
+    public TestClock Clock { get; } = new();
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 
     protected override IEnumerable<KeyValuePair<string, string?>> ServiceSettings(IReadOnlyDictionary<string, string> tables) =>

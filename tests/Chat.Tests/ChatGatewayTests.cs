@@ -258,6 +258,8 @@ public sealed class ChatGatewayTests(ChatApp app) : IClassFixture<ChatApp>
         Assert.Equal(WebSocketCloseStatus.NormalClosure, closed);
         Assert.Equal(HttpStatusCode.Gone, getAfter.StatusCode);
         Assert.Equal(HttpStatusCode.Gone, postAfter.StatusCode);
+        // As API Gateway names the error: what makes the AWS SDK raise GoneException, not its base exception.
+        Assert.All(new[] { getAfter, postAfter }, gone => Assert.Equal("GoneException", gone.Headers.GetValues("x-amzn-ErrorType").Single()));
         await Eventually(async () => (await RecordsOfUserAsync(userId)).Count == 0);
         await ada.DisposeAsync();
     }

@@ -195,9 +195,86 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         Assert.InRange(limited.Count, 1, sent - 10);
         Assert.All(limited, frame => Assert.InRange(frame["retryAfterMs"]!.GetValue<long>(), 1, 200));
         Assert.Equal(sent - limited.Count, (await TestTables.SnapshotAsync(messagesTable)).Count);
-        // The sixth tab is over the cap: its first frame is answered with the reason.
-        var refusal = JsonNode.Parse(managementApi.Requests.Single(request => request.Path == "/prod/@connections/bob-tab5=").Body)!;
-        Assert.Equal("too_many_connections", refusal["code"]!.GetValue<string>());
+        // The sixth tab is over the cap: its first frame is answered with the reason, then the connection is closed
+        // through the Management API client's DeleteConnection, signed as every request is.
+        var toSixth = managementApi.Requests.Where(request => request.Path == "/prod/@connections/bob-tab5=").ToList();
+        Assert.Equal(["POST", "DELETE"], toSixth.Select(request => request.Method));
+        Assert.Equal("too_many_connections", JsonNode.Parse(toSixth[0].Body)!["code"]!.GetValue<string>());
+        Assert.All(toSixth, request => Assert.StartsWith("AWS4-HMAC-SHA256 Credential=", request.Headers["Authorization"], StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// API Gateway names a gone connection's error (x-amzn-ErrorType: GoneException), and the SDK's client raises
+    /// GoneException only then; a bare 410 arrives as its base exception. Either way the connection is gone: its record
+    /// and presence entry are removed, and the 410 is not retried.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_connection_the_management_api_reports_gone_is_removed_whether_or_not_the_answer_names_GoneException(bool named)
+    {
+        await SeedConnectionAsync("bob-old=", "bob-sub", "lobby", DateTimeOffset.UtcNow - StaleConnections.Opening - TimeSpan.FromMinutes(1));
+        managementApi.Respond = request => Task.FromResult<IResult>(
+            request.Path == "/prod/@connections/bob-old=" ? new ManagementAnswer(StatusCodes.Status410Gone, named ? "GoneException" : null) : Results.Ok());
+
+        // Ada's arrival is announced to Bob's connection, which the gateway no longer has.
+        Assert.Equal(200, (await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "ada-conn=", authorizerContext: Context("ada-sub", "Ada"), query: Room("lobby")))).StatusCode());
+
+        Assert.Single(managementApi.Requests, request => request.Path == "/prod/@connections/bob-old=");
+        Assert.Null(await TestTables.GetItemAsync(table, "connectionId", "bob-old="));
+        var presence = await TestTables.GetItemAsync(table, "connectionId", PresenceRepository.KeyPrefix + "bob-sub");
+        Assert.Equal("0", presence!["connections"].N);
+        Assert.NotNull(await TestTables.GetItemAsync(table, "connectionId", "ada-conn="));
+    }
+
+    /// <summary>
+    /// The Management API client retries a throttled (429, LimitExceededException) or failing (5xx) post, signed again:
+    /// the member receives the frame, within the broadcast's per-post budget.
+    /// </summary>
+    [Theory]
+    [InlineData(StatusCodes.Status429TooManyRequests, "LimitExceededException")]
+    [InlineData(StatusCodes.Status503ServiceUnavailable, null)]
+    public async Task A_throttled_or_failing_post_is_retried_by_the_client_not_lost(int status, string? errorType)
+    {
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "ada-conn=", authorizerContext: Context("ada-sub", "Ada"), query: Room("lobby")));
+        var refusedOnce = 0;
+        managementApi.Respond = request => Task.FromResult<IResult>(
+            request.Path == "/prod/@connections/ada-conn=" && Interlocked.Exchange(ref refusedOnce, 1) == 0 ? new ManagementAnswer(status, errorType) : Results.Ok());
+
+        await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "bob-conn=", authorizerContext: Context("bob-sub", "Bob"), query: Room("lobby")));
+
+        var toAda = managementApi.Requests.Where(request => request.Path == "/prod/@connections/ada-conn=").ToList();
+        Assert.Equal(2, toAda.Count); // the refused attempt, then the retry
+        Assert.Equal(toAda[0].Body, toAda[1].Body);
+        Assert.Equal("bob-sub", JsonNode.Parse(toAda[1].Body)!["user"]!["userId"]!.GetValue<string>());
+        Assert.All(toAda, request => Assert.StartsWith("AWS4-HMAC-SHA256 Credential=", request.Headers["Authorization"], StringComparison.Ordinal));
+        Assert.DoesNotContain(await chat.SettledOutputAsync(), line => line.Contains("Could not deliver", StringComparison.Ordinal));
+    }
+
+    /// <summary>A connection of <paramref name="room"/> stored as $connect stores it, at <paramref name="connectedAt"/>.</summary>
+    private async Task SeedConnectionAsync(string connectionId, string userId, string room, DateTimeOffset connectedAt)
+    {
+        using var dynamoDb = await DynamoDbEndpoint.ClientAsync();
+        var options = Microsoft.Extensions.Options.Options.Create(new ChatOptions { TableName = table });
+        var cancel = TestContext.Current.CancellationToken;
+        await new ConnectionRepository(dynamoDb, options, TimeProvider.System).AddAsync(new Connection(connectionId, userId, userId, room, connectedAt), Samples.ServiceDefaults.Data.WriteToken.New(connectedAt), cancel);
+        await new PresenceRepository(dynamoDb, options, TimeProvider.System).EnterAsync(userId, connectionId, room, cancel);
+    }
+
+    /// <summary>An error answer of the Management API: its status and, as API Gateway sends it, its error type.</summary>
+    private sealed class ManagementAnswer(int status, string? errorType) : IResult
+    {
+        public Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.StatusCode = status;
+            if (errorType is not null)
+            {
+                context.Response.Headers["x-amzn-ErrorType"] = errorType;
+            }
+
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync("{}", context.RequestAborted);
+        }
     }
 
     [Fact]
