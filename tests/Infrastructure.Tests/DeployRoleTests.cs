@@ -143,42 +143,7 @@ public sealed class DeployRoleTests
         return JsonNode.Parse(output.Split('\n').Last(line => line.StartsWith('{')))!;
     }
 
-    private const string TranslateScript = """
-        import os, sys, json
-        from samtranslator.translator.transform import transform
-        from samtranslator.public.translator import ManagedPolicyLoader
-        from samtranslator.yaml_helper import yaml_parse
-        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-        template = yaml_parse(open(sys.argv[1]).read())
-        given = json.loads(sys.argv[2])
-        for resource in template["Resources"].values():
-            if resource["Type"] == "AWS::Serverless::Function":
-                resource["Properties"]["CodeUri"] = "s3://bucket/key.zip"
-        class NoPolicies(ManagedPolicyLoader):
-            def __init__(self): pass
-            def load(self): return {}
-        params = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
-        params.update(given)
-        out = transform(template, {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws", **given}, NoPolicies())
-        conditions = out.get("Conditions", {})
-        def value(node):
-            if isinstance(node, dict) and "Ref" in node: return params[node["Ref"]]
-            return str(node)
-        def holds(node):
-            (fn, args), = node.items()
-            if fn == "Fn::Equals": return value(args[0]) == value(args[1])
-            if fn == "Fn::Not": return not holds(args[0])
-            if fn == "Fn::And": return all(holds(a) for a in args)
-            if fn == "Fn::Or": return any(holds(a) for a in args)
-            if fn == "Condition": return holds(conditions[args])
-            raise ValueError(node)
-        def chosen(node):
-            if isinstance(node, dict) and "Fn::If" in node:
-                condition, yes, no = node["Fn::If"]
-                return chosen(yes if holds(conditions[condition]) else no)
-            if isinstance(node, dict) and node.get("Ref") == "AWS::NoValue": return None
-            if isinstance(node, dict) and node.get("Ref") in params: return params[node["Ref"]]
-            return node
+    private const string TranslateScript = Tools.SamTransform + """
         created = {name: r for name, r in out["Resources"].items() if "Condition" not in r or holds(conditions[r["Condition"]])}
         roles = {}
         for name, r in created.items():

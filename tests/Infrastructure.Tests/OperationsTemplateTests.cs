@@ -294,40 +294,8 @@ public sealed partial class OperationsTemplateTests
         return project.Descendants("AssemblyName").Single(element => element.Attribute("Condition") is null).Value;
     }
 
-    /// <summary>
-    /// Runs the SAM transform with the given parameter values, then evaluates each resource's Condition (Equals,
-    /// Not, And, Or, Condition over parameters) as CloudFormation would, and prints what would be created.
-    /// </summary>
-    private const string TranslateScript = """
-        import os, sys, json
-        from samtranslator.translator.transform import transform
-        from samtranslator.public.translator import ManagedPolicyLoader
-        from samtranslator.yaml_helper import yaml_parse
-        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-        template = yaml_parse(open(sys.argv[1]).read())
-        given = json.loads(sys.argv[2])
-        for resource in template["Resources"].values():
-            if resource["Type"] == "AWS::Serverless::Function":
-                resource["Properties"]["CodeUri"] = "s3://bucket/key.zip"
-        class NoPolicies(ManagedPolicyLoader):
-            def __init__(self): pass
-            def load(self): return {}
-        params = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
-        params.update(given)
-        out = transform(template, {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws", **given}, NoPolicies())
-        conditions = out.get("Conditions", {})
-        def value(node):
-            if isinstance(node, dict) and "Ref" in node: return params[node["Ref"]]
-            return str(node)
-        def holds(node):
-            if isinstance(node, dict):
-                (fn, args), = node.items()
-                if fn == "Fn::Equals": return value(args[0]) == value(args[1])
-                if fn == "Fn::Not": return not holds(args[0])
-                if fn == "Fn::And": return all(holds(a) for a in args)
-                if fn == "Fn::Or": return any(holds(a) for a in args)
-                if fn == "Condition": return holds(conditions[args])
-            raise ValueError(node)
+    /// <summary>The SAM transform (<see cref="Tools.SamTransform"/>), then what would be created, as JSON.</summary>
+    private const string TranslateScript = Tools.SamTransform + """
         created = [name for name, r in out["Resources"].items() if "Condition" not in r or holds(conditions[r["Condition"]])]
         configs = []
         for r in out["Resources"].values():
@@ -336,13 +304,6 @@ public sealed partial class OperationsTemplateTests
                 configs.append(name["Fn::Sub"][0].replace("${ConfigName}", name["Fn::Sub"][1]["ConfigName"]) if isinstance(name, dict) else name)
         rests = [r for r in out["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"]
         compression = rests[0]["Properties"].get("MinimumCompressionSize") if rests else None
-        def chosen(node):
-            if isinstance(node, dict) and "Fn::If" in node:
-                condition, yes, no = node["Fn::If"]
-                return chosen(yes if holds(conditions[condition]) else no)
-            if isinstance(node, dict) and node.get("Ref") == "AWS::NoValue": return None
-            if isinstance(node, dict): return {key: chosen(item) for key, item in node.items()}
-            return node
         functions = {name: {key: chosen(r["Properties"].get(key)) for key in ["Runtime", "Handler", "SnapStart", "Architectures"]}
                      for name, r in out["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
         def target(node):

@@ -5,6 +5,54 @@ namespace Samples.Infrastructure.Tests;
 /// <summary>Runs the Python tools the template tests need (cfn-lint, the SAM translator).</summary>
 internal static class Tools
 {
+    /// <summary>
+    /// The start of a Python script (argv: the template, a JSON object of parameter values) that runs the SAM transform
+    /// as `sam deploy` would (function code stood in for) and defines, for what follows: <c>out</c> (the transformed
+    /// template), <c>params</c>, <c>conditions</c>, <c>holds(condition)</c> (Equals, Not, And, Or and Condition over
+    /// parameters, as CloudFormation evaluates them) and <c>chosen(node)</c> (a value with its Fn::If, parameter Refs and
+    /// AWS::NoValue resolved).
+    /// </summary>
+    public const string SamTransform = """
+        import os, sys, json
+        from samtranslator.translator.transform import transform
+        from samtranslator.public.translator import ManagedPolicyLoader
+        from samtranslator.yaml_helper import yaml_parse
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        template = yaml_parse(open(sys.argv[1]).read())
+        given = json.loads(sys.argv[2])
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Serverless::Function":
+                resource["Properties"]["CodeUri"] = "s3://bucket/key.zip"
+        class NoPolicies(ManagedPolicyLoader):
+            def __init__(self): pass
+            def load(self): return {}
+        params = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
+        params.update(given)
+        out = transform(template, {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws", **given}, NoPolicies())
+        conditions = out.get("Conditions", {})
+        def value(node):
+            if isinstance(node, dict) and "Ref" in node: return params[node["Ref"]]
+            return str(node)
+        def holds(node):
+            if isinstance(node, dict):
+                (fn, args), = node.items()
+                if fn == "Fn::Equals": return value(args[0]) == value(args[1])
+                if fn == "Fn::Not": return not holds(args[0])
+                if fn == "Fn::And": return all(holds(a) for a in args)
+                if fn == "Fn::Or": return any(holds(a) for a in args)
+                if fn == "Condition": return holds(conditions[args])
+            raise ValueError(node)
+        def chosen(node):
+            if isinstance(node, dict) and "Fn::If" in node:
+                condition, yes, no = node["Fn::If"]
+                return chosen(yes if holds(conditions[condition]) else no)
+            if isinstance(node, dict) and node.get("Ref") == "AWS::NoValue": return None
+            if isinstance(node, dict) and node.get("Ref") in params: return params[node["Ref"]]
+            if isinstance(node, dict): return {key: chosen(item) for key, item in node.items()}
+            return node
+
+        """;
+
     public static Task<(int ExitCode, string Output)> RunAsync(string command, params string[] arguments) =>
         RunAsync(command, new Dictionary<string, string>(), arguments);
 
