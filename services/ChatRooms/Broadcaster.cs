@@ -34,7 +34,18 @@ public sealed partial class Broadcaster(
         messenger.PostAsync(connectionId, JsonSerializer.SerializeToUtf8Bytes(frame, type), cancellationToken);
 
     /// <summary>Closes the connection from the server's side (DeleteConnection), after what was posted to it.</summary>
-    public Task CloseAsync(string connectionId, CancellationToken cancellationToken) => messenger.CloseAsync(connectionId, cancellationToken);
+    public async Task CloseAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await messenger.CloseAsync(connectionId, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The event's answer stands; the connection's next frame tries again.
+            LogCloseFailed(logger, connectionId, exception);
+        }
+    }
 
     /// <returns>How many connections received the message.</returns>
     public async Task<int> BroadcastAsync(ChatMessage message, CancellationToken cancellationToken)
@@ -95,6 +106,9 @@ public sealed partial class Broadcaster(
 
         return delivered;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not close connection {ConnectionId}")]
+    private static partial void LogCloseFailed(ILogger logger, string connectionId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The announcement to room {Room} was cut short; the event stands")]
     private static partial void LogAnnouncementCut(ILogger logger, string room, Exception exception);

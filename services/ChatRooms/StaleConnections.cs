@@ -45,7 +45,19 @@ public sealed partial class StaleConnections(
             return false;
         }
 
-        if (await messenger.IsOpenAsync(connectionId, cancellationToken))
+        bool open;
+        try
+        {
+            open = await messenger.IsOpenAsync(connectionId, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // No answer is no proof: the record stays, and the next check asks again.
+            LogCheckFailed(logger, connectionId, exception);
+            return false;
+        }
+
+        if (open)
         {
             Remember(connectionId, now);
             return false;
@@ -106,6 +118,9 @@ public sealed partial class StaleConnections(
 
         seenOpen[connectionId] = at;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ask the gateway about connection {ConnectionId}; it is kept")]
+    private static partial void LogCheckFailed(ILogger logger, string connectionId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed stale connection {ConnectionId}: the gateway no longer has it")]
     private static partial void LogRemoved(ILogger logger, string connectionId);

@@ -182,7 +182,7 @@ public sealed class DeployRoleTests
 
         public bool Allows(string action) =>
             ((YamlScalarNode)node["Effect"]).Value == "Allow"
-            && Actions.Any(granted => Regex.IsMatch(action, "^" + Regex.Escape(granted).Replace("\\*", ".*", StringComparison.Ordinal) + "$", RegexOptions.IgnoreCase));
+            && Actions.Any(granted => Regex.IsMatch(action, "^" + Regex.Escape(granted).Replace("\\*", ".*", StringComparison.Ordinal) + "\\z", RegexOptions.IgnoreCase));
 
         /// <summary>The condition's value, "Ref:Name" for a reference; null when absent.</summary>
         public string? Condition(string test, string key) =>

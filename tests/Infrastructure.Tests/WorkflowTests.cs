@@ -31,7 +31,7 @@ public sealed partial class WorkflowTests
         var samBuild = Assert.Single(jobs, job => Runs(job).Any(run => run.StartsWith("sam build", StringComparison.Ordinal)) && !job.Children.ContainsKey("if"));
         var install = Assert.Single(Runs(samBuild), run => run.Contains("tool install", StringComparison.Ordinal) && run.Contains("Amazon.Lambda.Tools", StringComparison.Ordinal));
         Assert.Contains("--version", install, StringComparison.Ordinal);
-        Assert.Matches(@"^\d+\.\d+\.\d+$", ((YamlScalarNode)((YamlMappingNode)workflow["env"])["AMAZON_LAMBDA_TOOLS_VERSION"]).Value!);
+        Assert.Matches(@"^\d+\.\d+\.\d+\z", ((YamlScalarNode)((YamlMappingNode)workflow["env"])["AMAZON_LAMBDA_TOOLS_VERSION"]).Value!);
     }
 
     private static IEnumerable<string> Runs(YamlMappingNode job) =>
@@ -50,6 +50,6 @@ public sealed partial class WorkflowTests
     [GeneratedRegex(@"^\s*(-\s+)?uses:\s*(?<action>\S+)")]
     private static partial Regex UsesLine();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}\z")]
     private static partial Regex PinnedAction();
 }
