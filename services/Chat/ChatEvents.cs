@@ -268,7 +268,7 @@ public static class ChatEvents
         checking.CancelAfter(Broadcaster.AnnounceBudget);
         await foreach (var page in connections.MembersAsync(member.Room, cancellationToken))
         {
-            var live = await LiveAsync(page, stale, options.Value.BroadcastParallelism, checking.Token, cancellationToken);
+            var live = await stale.WithoutGoneAsync(page, options.Value.BroadcastParallelism, checking.Token, cancellationToken);
             foreach (var connection in live.Where(connection => !listed.ContainsKey(connection.UserId)))
             {
                 var user = new Sender(connection.UserId, connection.DisplayName);
@@ -293,29 +293,6 @@ public static class ChatEvents
         return TypedResults.Ok();
     }
 
-
-    /// <summary>The page's connections but those the gateway says are gone; past the checking budget, the rest as they are.</summary>
-    private static async Task<IReadOnlyList<RoomConnection>> LiveAsync(
-        IReadOnlyList<RoomConnection> page, StaleConnections stale, int parallelism, CancellationToken checking, CancellationToken cancellationToken)
-    {
-        var gone = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-        try
-        {
-            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = checking }, async (connection, token) =>
-            {
-                if (await stale.IsGoneAsync(connection.ConnectionId, connection.UserId, connection.ConnectedAt, token))
-                {
-                    gone[connection.ConnectionId] = true;
-                }
-            });
-        }
-        catch (Exception exception) when (DependencyFailure.IsDependencyFailure(exception, cancellationToken))
-        {
-            // Out of checking time, or the gateway did not answer: list what was not found gone.
-        }
-
-        return [.. page.Where(connection => !gone.ContainsKey(connection.ConnectionId))];
-    }
 
     /// <summary>Unknown actions and frames that are not JSON: tell the sender, broadcast nothing (and close a refused connection).</summary>
     public static async Task<IResult> OnDefault(

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Observability;
 
 namespace Samples.Chat;
@@ -9,7 +10,7 @@ namespace Samples.Chat;
 /// write landed (API Gateway then never opens the connection), or a $disconnect that failed (API Gateway sends it
 /// once). Such a record is found and removed, with its presence entry, wherever it would mislead: a post to it answers
 /// 410 (<see cref="Broadcaster"/>); the user's entries are counted against the cap or decide whether the user left a
-/// room (<see cref="PruneUserAsync"/>); a members list names the room's users (<see cref="IsGoneAsync"/>). The gateway
+/// room (<see cref="PruneUserAsync"/>); a members list names the room's users (<see cref="WithoutGoneAsync"/>). The gateway
 /// (GetConnection) is the judge, never the age of a record alone.
 /// </summary>
 public sealed partial class StaleConnections(
@@ -65,6 +66,32 @@ public sealed partial class StaleConnections(
 
         await RemoveAsync(connectionId, userId, cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// The room's connections but those the gateway says are gone (now removed), asking with bounded parallelism until
+    /// <paramref name="checking"/> ends; past it, or when the gateway does not answer, the rest as they are.
+    /// </summary>
+    public async Task<IReadOnlyList<RoomConnection>> WithoutGoneAsync(
+        IReadOnlyList<RoomConnection> connections, int parallelism, CancellationToken checking, CancellationToken cancellationToken)
+    {
+        var gone = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        try
+        {
+            await Parallel.ForEachAsync(connections, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = checking }, async (connection, token) =>
+            {
+                if (await IsGoneAsync(connection.ConnectionId, connection.UserId, connection.ConnectedAt, token))
+                {
+                    gone[connection.ConnectionId] = true;
+                }
+            });
+        }
+        catch (Exception exception) when (DependencyFailure.IsDependencyFailure(exception, cancellationToken))
+        {
+            // Out of checking time, or DynamoDB did not take a removal: what was not found gone is listed.
+        }
+
+        return [.. connections.Where(connection => !gone.ContainsKey(connection.ConnectionId))];
     }
 
     /// <summary>Removes a gone connection's record and presence entry.</summary>
