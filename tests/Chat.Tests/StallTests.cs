@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json.Nodes;
 
 namespace Samples.Chat.Tests;
 
@@ -104,6 +105,51 @@ public sealed class StallTests(ChatApp app) : IClassFixture<ChatApp>
 
         Assert.Equal(0, await PresenceCountAsync(dora));
         Assert.DoesNotContain(await TestTables.SnapshotAsync(app.Table), item => item.Contains($"userId={dora}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_disconnect_that_failed_in_a_stall_does_not_keep_the_user_present_when_the_last_tab_leaves()
+    {
+        var room = "left-" + Guid.NewGuid().ToString("N")[..8];
+        var eve = "orphan-eve-" + Guid.NewGuid().ToString("N")[..6];
+        await using var ada = await app.ConnectAsync("orphan-ada-" + Guid.NewGuid().ToString("N")[..6], room);
+        var firstTab = await app.ConnectAsync(eve, room);
+        await using var secondTab = await app.ConnectAsync(eve, room);
+        Assert.Equal(2, await PresenceCountAsync(eve));
+
+        // The first tab closes while DynamoDB is hung: its $disconnect answers 503 and removes nothing (API Gateway
+        // sends it once).
+        app.LostAnswers.Stall(LostAnswers.AnyOperation, lands: false, table: app.Table);
+        try
+        {
+            await firstTab.DisposeAsync();
+            for (var wait = 0; wait < 100 && app.LostAnswers.StalledAttempts == 0; wait++)
+            {
+                await Task.Delay(100, Cancel);
+            }
+
+            await Task.Delay(Samples.ServiceDefaults.ServiceDefaultsExtensions.DefaultRequestDeadline + TimeSpan.FromSeconds(1), Cancel);
+        }
+        finally
+        {
+            app.LostAnswers.Release();
+        }
+
+        Assert.Equal(2, await PresenceCountAsync(eve)); // the failed $disconnect's leftover
+
+        // Later, the last tab leaves: the leftover is found gone (410), and the room hears that Eve left.
+        app.Clock.Advance(StaleConnections.Opening + TimeSpan.FromSeconds(1));
+        await secondTab.DisposeAsync();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        JsonObject? left = null;
+        while (left is null && DateTime.UtcNow < deadline && await ada.NextAsync("presence", deadline - DateTime.UtcNow) is { } presence)
+        {
+            left = presence["event"]!.GetValue<string>() == "left" && presence["user"]!["userId"]!.GetValue<string>() == eve ? presence : null;
+        }
+
+        Assert.NotNull(left);
+        Assert.Equal(0, await PresenceCountAsync(eve));
     }
 
     private async Task<int> PresenceCountAsync(string userId)
