@@ -95,15 +95,13 @@ public sealed partial class StaleConnections(
     }
 
     /// <summary>Removes a gone connection's record and presence entry.</summary>
-    /// <returns>The room the user is no longer in at all, if this was the user's last connection there.</returns>
-    public async Task<string?> RemoveAsync(string connectionId, string userId, CancellationToken cancellationToken)
+    public async Task RemoveAsync(string connectionId, string userId, CancellationToken cancellationToken)
     {
         seenOpen.TryRemove(connectionId, out _);
         await connections.RemoveAsync(connectionId, cancellationToken);
-        var (room, last) = await presence.LeaveAsync(userId, connectionId, cancellationToken);
+        await presence.LeaveAsync(userId, connectionId, cancellationToken);
         metrics.Count(Broadcaster.Metric.StaleConnectionsRemoved);
         LogRemoved(logger, connectionId);
-        return last ? room : null;
     }
 
     /// <summary>

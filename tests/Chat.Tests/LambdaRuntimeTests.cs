@@ -215,7 +215,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
     {
         await SeedConnectionAsync("bob-old=", "bob-sub", "lobby", DateTimeOffset.UtcNow - StaleConnections.Opening - TimeSpan.FromMinutes(1));
         managementApi.Respond = request => Task.FromResult<IResult>(
-            request.Path == "/prod/@connections/bob-old=" ? new ManagementAnswer(StatusCodes.Status410Gone, named ? "GoneException" : null) : Results.Ok());
+            request.Path == "/prod/@connections/bob-old=" ? new ManagementApiError(StatusCodes.Status410Gone, named ? "GoneException" : null) : Results.Ok());
 
         // Ada's arrival is announced to Bob's connection, which the gateway no longer has.
         Assert.Equal(200, (await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "ada-conn=", authorizerContext: Context("ada-sub", "Ada"), query: Room("lobby")))).StatusCode());
@@ -239,7 +239,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "ada-conn=", authorizerContext: Context("ada-sub", "Ada"), query: Room("lobby")));
         var refusedOnce = 0;
         managementApi.Respond = request => Task.FromResult<IResult>(
-            request.Path == "/prod/@connections/ada-conn=" && Interlocked.Exchange(ref refusedOnce, 1) == 0 ? new ManagementAnswer(status, errorType) : Results.Ok());
+            request.Path == "/prod/@connections/ada-conn=" && Interlocked.Exchange(ref refusedOnce, 1) == 0 ? new ManagementApiError(status, errorType) : Results.Ok());
 
         await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "bob-conn=", authorizerContext: Context("bob-sub", "Bob"), query: Room("lobby")));
 
@@ -259,22 +259,6 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         var cancel = TestContext.Current.CancellationToken;
         await new ConnectionRepository(dynamoDb, options, TimeProvider.System).AddAsync(new Connection(connectionId, userId, userId, room, connectedAt), Samples.ServiceDefaults.Data.WriteToken.New(connectedAt), cancel);
         await new PresenceRepository(dynamoDb, options, TimeProvider.System).EnterAsync(userId, connectionId, room, cancel);
-    }
-
-    /// <summary>An error answer of the Management API: its status and, as API Gateway sends it, its error type.</summary>
-    private sealed class ManagementAnswer(int status, string? errorType) : IResult
-    {
-        public Task ExecuteAsync(HttpContext context)
-        {
-            context.Response.StatusCode = status;
-            if (errorType is not null)
-            {
-                context.Response.Headers["x-amzn-ErrorType"] = errorType;
-            }
-
-            context.Response.ContentType = "application/json";
-            return context.Response.WriteAsync("{}", context.RequestAborted);
-        }
     }
 
     [Fact]

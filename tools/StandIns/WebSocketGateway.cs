@@ -175,19 +175,19 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
     {
         if (!IsManagementCall(context))
         {
-            return ManagementError.Forbidden;
+            return ManagementApiError.Forbidden;
         }
 
         if (!sockets.TryGetValue(connectionId, out var local))
         {
-            return ManagementError.Gone;
+            return ManagementApiError.Gone;
         }
 
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         if (buffer.Length > MaxMessageBytes)
         {
-            return ManagementError.PayloadTooLarge;
+            return ManagementApiError.PayloadTooLarge;
         }
 
         if (PostDelay > TimeSpan.Zero)
@@ -198,26 +198,26 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         // Queued, not sent: like API Gateway, a client that reads slowly delays only itself.
         return local.TryEnqueue(buffer.ToArray())
             ? TypedResults.Ok()
-            : ManagementError.Gone;
+            : ManagementApiError.Gone;
     }
 
     /// <summary>GET /@connections/{id}: 200 while the socket is open, 410 once it is gone.</summary>
     public IResult GetConnection(HttpContext context, string connectionId) =>
-        !IsManagementCall(context) ? ManagementError.Forbidden
+        !IsManagementCall(context) ? ManagementApiError.Forbidden
         : sockets.TryGetValue(connectionId, out var local) ? TypedResults.Ok(new { connectedAt = local.ConnectedAt })
-        : ManagementError.Gone;
+        : ManagementApiError.Gone;
 
     /// <summary>DELETE /@connections/{id}: closes the socket, as DeleteConnection does.</summary>
     public async Task<IResult> DeleteConnectionAsync(HttpContext context, string connectionId)
     {
         if (!IsManagementCall(context))
         {
-            return ManagementError.Forbidden;
+            return ManagementApiError.Forbidden;
         }
 
         if (!sockets.TryRemove(connectionId, out var local))
         {
-            return ManagementError.Gone;
+            return ManagementApiError.Gone;
         }
 
         local.Close(WebSocketCloseStatus.NormalClosure, "Closed by the server");
@@ -345,25 +345,6 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Local gateway: connection {ConnectionId} fell {Frames} frames behind; closed, as it stopped reading")]
     private static partial void LogSlowClientClosed(ILogger logger, string connectionId, int frames);
-
-    /// <summary>
-    /// A refusal as API Gateway's Management API answers it: the status, and the error type in x-amzn-ErrorType, which is
-    /// what makes the AWS SDK raise GoneException rather than its base exception.
-    /// </summary>
-    private sealed class ManagementError(int status, string errorType) : IResult
-    {
-        public static readonly ManagementError Gone = new(StatusCodes.Status410Gone, "GoneException");
-        public static readonly ManagementError Forbidden = new(StatusCodes.Status403Forbidden, "ForbiddenException");
-        public static readonly ManagementError PayloadTooLarge = new(StatusCodes.Status413PayloadTooLarge, "PayloadTooLargeException");
-
-        public Task ExecuteAsync(HttpContext context)
-        {
-            context.Response.StatusCode = status;
-            context.Response.Headers["x-amzn-ErrorType"] = errorType;
-            context.Response.ContentType = "application/json";
-            return context.Response.WriteAsync("{}", context.RequestAborted);
-        }
-    }
 
     /// <summary>
     /// One client socket with its own bounded outbound queue, drained by its own sender, as API Gateway
