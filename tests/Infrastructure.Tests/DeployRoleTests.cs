@@ -89,6 +89,28 @@ public sealed class DeployRoleTests
         Assert.Contains("AWS::CloudFront::Distribution", types); // the web client is among them
     }
 
+    /// <summary>A change set of a template with transforms needs the right to use each of them (LanguageExtensions and SAM).</summary>
+    [Fact]
+    public void The_deploy_role_may_use_every_transform_of_the_application_template()
+    {
+        var transforms = SamTemplate.LoadRoot()["Transform"] switch
+        {
+            YamlScalarNode single => [single.Value!],
+            YamlSequenceNode many => many.Children.Select(node => ((YamlScalarNode)node).Value!).ToList(),
+            _ => [],
+        };
+        var granted = ((YamlMappingNode)DeployTemplate["Resources"]).Children.Values.SelectMany(resource => resource.AllNodes.OfType<YamlMappingNode>())
+            .Where(node => node.Children.ContainsKey("Action") && node.Children.ContainsKey("Effect"))
+            .Select(node => new Statement(node))
+            .Where(statement => statement.Allows("cloudformation:CreateChangeSet"))
+            .SelectMany(statement => statement.Resources)
+            .ToList();
+
+        Assert.Contains("AWS::LanguageExtensions", transforms);
+        Assert.All(transforms, transform =>
+            Assert.Contains(granted, resource => resource.EndsWith(":aws:transform/" + transform["AWS::".Length..], StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void The_execution_role_changes_a_roles_rights_only_while_the_role_carries_the_stacks_boundary()
     {
@@ -179,6 +201,10 @@ public sealed class DeployRoleTests
             YamlSequenceNode many => [.. many.Children.Cast<YamlScalarNode>().Select(action => action.Value!)],
             _ => [],
         };
+
+        public IEnumerable<string> Resources { get; } = node.Children.TryGetValue("Resource", out var resource)
+            ? resource.AllNodes.OfType<YamlScalarNode>().Select(value => value.Value!)
+            : [];
 
         public bool Allows(string action) =>
             ((YamlScalarNode)node["Effect"]).Value == "Allow"

@@ -12,21 +12,24 @@ public sealed partial class HttpFileTests
 {
     private static readonly SamTemplate Template = SamTemplate.Load();
 
-    public static TheoryData<string, string, string, string[]> Services => new()
-    {
-        { "Products", "ProductsFunction", "HttpApi", ["401", "403", "400", "404", "412", "422", "428"] },
-        //#if (IncludeUsers)
-        { "Users", "UsersFunction", "Api", ["401", "403", "400", "404", "412", "428"] },
-        //#endif
-    };
+    /// <summary>The errors every CRUD service documents: no token, not allowed, bad input, unknown id, stale or missing If-Match.</summary>
+    private static readonly string[] Errors = ["401", "403", "400", "404", "412", "428"];
+
+    /// <summary>Every function with HTTP or REST API routes, and the folder its code is in (CodeUri).</summary>
+    public static TheoryData<string, string> Services => [..
+        Template.ServiceFunctions
+            .Where(function => Template.HttpApiRoutes(function.LogicalId).Count + Template.RestApiRoutes(function.LogicalId).Count > 0)
+            .Select(function => (Path.GetFileName(SamTemplate.Scalar(function.Properties, "CodeUri")!.TrimEnd('/')), function.LogicalId))];
 
     [Theory]
     [MemberData(nameof(Services))]
-    public void Every_template_route_has_a_request_and_every_documented_error_has_one_too(string service, string function, string api, string[] errors)
+    public void Every_template_route_has_a_request_and_every_documented_error_has_one_too(string service, string function)
     {
-        var text = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "services", service, service + ".http"));
+        var file = Path.Combine(RepositoryLayout.Root, "services", service, service + ".http");
+        Assert.True(File.Exists(file), $"{function} has routes but services/{service} has no {service}.http.");
+        var text = File.ReadAllText(file);
         var requests = Request().Matches(text).Select(match => (Method: match.Groups[1].Value, Path: match.Groups[2].Value)).ToList();
-        var routes = api == "HttpApi" ? Template.HttpApiRoutes(function) : Template.RestApiRoutes(function);
+        var routes = Template.HttpApiRoutes(function).Concat(Template.RestApiRoutes(function)).ToList();
 
         Assert.NotEmpty(routes);
         foreach (var route in routes)
@@ -36,7 +39,7 @@ public sealed partial class HttpFileTests
             Assert.True(requests.Any(request => request.Method == route.Method && pattern.IsMatch(request.Path)), $"{service}.http has no {route.Method} {route.Path}");
         }
 
-        Assert.All(errors, status => Assert.Contains($": {status}", text, StringComparison.Ordinal));
+        Assert.All(Errors, status => Assert.Contains($": {status}", text, StringComparison.Ordinal));
         Assert.All(requests, request => Assert.DoesNotContain("localhost", request.Path, StringComparison.Ordinal));
         Assert.Contains("@baseUrl = http://localhost:", text, StringComparison.Ordinal);
         Assert.Matches(@"Authorization: Bearer \{\{\w+\}\}", text);

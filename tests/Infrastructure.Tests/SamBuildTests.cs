@@ -135,11 +135,5 @@ public sealed class SamBuildTests
 
     private static string Relative(string path) => Path.GetRelativePath(RepositoryLayout.Root, path);
 
-    private static YamlMappingNode LoadTemplate()
-    {
-        using var reader = new StreamReader(RepositoryLayout.Template);
-        var yaml = new YamlStream();
-        yaml.Load(reader);
-        return (YamlMappingNode)yaml.Documents[0].RootNode;
-    }
+    private static YamlMappingNode LoadTemplate() => SamTemplate.LoadRoot();
 }

@@ -20,6 +20,36 @@ internal static class Tools
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
         template = yaml_parse(open(sys.argv[1]).read())
         given = json.loads(sys.argv[2])
+        # AWS::LanguageExtensions first, as CloudFormation runs it: Fn::ForEach (tools/StandIns/LanguageExtensions.cs
+        # says which forms are replaced), then Fn::FindInMap over literal keys, then the SAM transform alone.
+        def fill(node, ident, item):
+            if isinstance(node, dict):
+                if node == {"Ref": ident}: return item
+                if list(node) == ["Fn::Sub"] and isinstance(node["Fn::Sub"], str):
+                    text = node["Fn::Sub"].replace("${%s}" % ident, item)
+                    return text if "${" not in text else {"Fn::Sub": text}
+                if list(node) == ["Fn::Sub"]:
+                    return {"Fn::Sub": [node["Fn::Sub"][0].replace("${%s}" % ident, item), fill(node["Fn::Sub"][1], ident, item)]}
+                return {key.replace("${%s}" % ident, item): fill(value, ident, item) for key, value in node.items()}
+            if isinstance(node, list): return [fill(value, ident, item) for value in node]
+            return node
+        def expand(section):
+            out = {}
+            for key, value in section.items():
+                if key.startswith("Fn::ForEach::"):
+                    for item in value[1]: out.update(expand(fill(value[2], value[0], item)))
+                else: out[key] = value
+            return out
+        def mapped(node):
+            if isinstance(node, dict) and list(node) == ["Fn::FindInMap"] and all(isinstance(key, str) for key in node["Fn::FindInMap"]):
+                name, top, second = node["Fn::FindInMap"]
+                return template["Mappings"][name][top][second]
+            if isinstance(node, dict): return {key: mapped(value) for key, value in node.items()}
+            if isinstance(node, list): return [mapped(value) for value in node]
+            return node
+        for section in ("Resources", "Conditions", "Outputs"):
+            if section in template: template[section] = mapped(expand(template[section]))
+        template["Transform"] = "AWS::Serverless-2016-10-31"
         for resource in template["Resources"].values():
             if resource["Type"] == "AWS::Serverless::Function":
                 resource["Properties"]["CodeUri"] = "s3://bucket/key.zip"

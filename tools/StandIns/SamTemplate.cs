@@ -15,12 +15,15 @@ public sealed class SamTemplate
 
     private SamTemplate(YamlMappingNode root) => this.root = root;
 
-    public static SamTemplate Load(string? path = null)
+    public static SamTemplate Load(string? path = null) => new(LoadRoot(path));
+
+    /// <summary>The template's root node, its <c>Fn::ForEach</c> loops expanded (<see cref="LanguageExtensions"/>).</summary>
+    public static YamlMappingNode LoadRoot(string? path = null)
     {
         using var reader = new StreamReader(path ?? RepositoryLayout.Template);
         var yaml = new YamlStream();
         yaml.Load(reader);
-        return new SamTemplate((YamlMappingNode)yaml.Documents[0].RootNode);
+        return LanguageExtensions.Expand((YamlMappingNode)yaml.Documents[0].RootNode);
     }
 
     /// <summary>Resources in template order: logical id, type and properties.</summary>
@@ -38,6 +41,28 @@ public sealed class SamTemplate
     public TemplateResource Resource(string logicalId) =>
         Resources.SingleOrDefault(resource => resource.LogicalId == logicalId)
         ?? throw new KeyNotFoundException($"infra/template.yaml has no resource '{logicalId}'.");
+
+    /// <summary>
+    /// The functions of the services: every AWS::Serverless::Function but the CodeDeploy PreTraffic hooks, which are
+    /// the functions another one names as its hook.
+    /// </summary>
+    public IEnumerable<TemplateResource> ServiceFunctions
+    {
+        get
+        {
+            var functions = Resources.Where(resource => resource.Type == "AWS::Serverless::Function").ToList();
+            var hooks = functions
+                .Select(function => function.Properties.Children.TryGetValue("DeploymentPreference", out var preference)
+                    && ((YamlMappingNode)preference).Children.TryGetValue("Hooks", out var hooksNode)
+                    && ((YamlMappingNode)hooksNode).Children.TryGetValue("PreTraffic", out var hook) ? ((YamlScalarNode)hook).Value : null)
+                .ToHashSet();
+            return functions.Where(function => !hooks.Contains(function.LogicalId));
+        }
+    }
+
+    /// <summary>The APIs of the services: HTTP APIs, REST APIs and WebSocket APIs.</summary>
+    public IEnumerable<TemplateResource> Apis => Resources.Where(resource =>
+        resource.Type is "AWS::Serverless::HttpApi" or "AWS::Serverless::Api" or "AWS::ApiGatewayV2::Api");
 
     public IEnumerable<TemplateResource> Tables => Resources.Where(resource => resource.Type == "AWS::DynamoDB::Table");
 
@@ -127,7 +152,7 @@ public sealed class SamTemplate
     private static IEnumerable<YamlMappingNode> Sequence(YamlMappingNode node, string key) =>
         node.Children.TryGetValue(key, out var value) ? ((YamlSequenceNode)value).Children.Cast<YamlMappingNode>() : [];
 
-    internal static string? Scalar(YamlMappingNode node, string key) =>
+    public static string? Scalar(YamlMappingNode node, string key) =>
         node.Children.TryGetValue(key, out var value) && value is YamlScalarNode scalar ? scalar.Value : null;
 }
 
