@@ -1,4 +1,4 @@
-namespace Samples.Products.Tests;
+namespace Samples.ServiceDefaults.Tests;
 
 /// <summary>Where the tests' DynamoDB Local comes from: a container when Docker answers, else the jar.</summary>
 public sealed class DynamoDbEndpointTests

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Samples.Products.Tests;
+namespace Samples.ServiceDefaults.Tests;
 
 /// <summary>
 /// POST /products with an Idempotency-Key (IETF httpapi draft): the first outcome is stored with the key, scoped to

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace Samples.Products.Tests;
+namespace Samples.ServiceDefaults.Tests;
 
 /// <summary>
 /// DynamoDB goes away mid-test: requests answer a 503 problem with Retry-After well inside API Gateway's

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Http;
 using Samples.ServiceDefaults.Logging;
 
-namespace Samples.Products.Tests;
+namespace Samples.ServiceDefaults.Tests;
 
 /// <summary>Logs are what CloudWatch will be queried by: snake_case JSON, each line of a request with its correlation id.</summary>
 public sealed class LoggingTests(ProductsApp app) : IClassFixture<ProductsApp>

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Samples.ServiceDefaults.Http;
 using Samples.ServiceDefaults.Logging;
 
-namespace Samples.Products.Tests;
+namespace Samples.ServiceDefaults.Tests;
 
 /// <summary>
 /// The keys a request's Powertools log lines carry in

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 
-namespace Samples.Products.Tests;
+namespace Samples.ServiceDefaults.Tests;
 
 /// <summary>Products on a real Kestrel port: a chunked body has no length to check up front, so it is counted as it is read.</summary>
 public sealed class KestrelProductsApp : ProductsApp
