@@ -13,10 +13,10 @@ export LOCAL_PACKAGES
 BUILD_FLAGS = -c $(CONFIGURATION) --nologo
 LOCALDEV := dotnet tools/LocalDev/bin/$(CONFIGURATION)/net10.0/Samples.LocalDev.dll
 
-.PHONY: help tools build test test-aot test-e2e publish-aot run demo token deploy bench bench-chat lint format template clean
+.PHONY: help tools build test test-aot test-e2e publish-aot run demo token new-service deploy bench bench-chat lint format template clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -35,9 +35,9 @@ test: tools build ## Run all tests: API, auth and template tests against DynamoD
 	  status=$$?; bash tools/test-summary.sh .local/test-results; exit $$status
 
 # Native AOT publishes for this machine (the template's NativeAot=true path builds linux-arm64 in SAM's container).
-# Only the functions this copy has (`dotnet new --IncludeChat false` or `--IncludeUsers false` leaves some out).
+# Every function folder (the ones with aws-lambda-tools-defaults.json): what this copy has, and any service added since.
 AOT_DIR := .local/aot
-AOT_PROJECTS = $(filter $(notdir $(wildcard services/*)),Products Users Chat ChatAuthorizer ChatFanout DeploymentHooks)
+AOT_PROJECTS = $(patsubst services/%/aws-lambda-tools-defaults.json,%,$(wildcard services/*/aws-lambda-tools-defaults.json))
 publish-aot: ## Publish every function with Native AOT into .local/aot (fails on any trim/AOT warning of ours)
 	@bash tools/restore.sh
 	bash tools/publish-aot.sh $(AOT_DIR) $(CONFIGURATION) $(AOT_PROJECTS)
@@ -64,6 +64,16 @@ deploy: ## sam build, sam deploy, then upload web/ and invalidate the CDN (with 
 	sam build
 	sam deploy --stack-name $(STACK) $(DEPLOY_FLAGS)
 	bash tools/deploy-web.sh $(STACK)
+
+# NAME is the new service's plural name, SINGULAR its singular (NAME without its final s by default). Only from the
+# command line: some shells export NAME (WSL sets it to the host name).
+SERVICE_NAME := $(if $(filter command line,$(origin NAME)),$(NAME),)
+SERVICE_SINGULAR := $(if $(filter command line,$(origin SINGULAR)),$(SINGULAR),)
+new-service: ## Add a service shaped like Products: make new-service NAME=Orders [SINGULAR=Order] (docs/add-a-service.md)
+	@test -n "$(SERVICE_NAME)" || { echo "usage: make new-service NAME=Orders [SINGULAR=Order]" >&2; exit 2; }
+	@bash tools/restore.sh
+	dotnet build tools/LocalDev/LocalDev.csproj $(BUILD_FLAGS) --no-restore -v quiet
+	$(LOCALDEV) new-service --name $(SERVICE_NAME) $(if $(SERVICE_SINGULAR),--singular $(SERVICE_SINGULAR))
 
 token: ## Print an ID token from the running local stack (AS=admin or AS=user)
 	@$(LOCALDEV) token --user $(TOKEN_USER)

@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Samples.LocalDev;
 
-// Usage: Samples.LocalDev run|demo|token [--configuration Release] [--native .local/aot] [--user admin|user]
+// Usage: Samples.LocalDev run|demo|token|new-service [--configuration Release] [--native .local/aot] [--user admin|user]
+//        [--name Orders [--singular Order]]
 var command = args.FirstOrDefault() ?? "run";
 var configuration = Option("--configuration") ?? "Release";
 var native = Option("--native"); // a folder of Native AOT publishes (make publish-aot)
@@ -19,6 +20,7 @@ try
         "run" => await RunAsync(),
         "demo" => await DemoAsync(),
         "token" => await TokenAsync(),
+        "new-service" => NewService.Run(RepositoryLayout.Root, Option("--name"), Option("--singular"), console),
         _ => Usage(),
     };
 }
@@ -137,7 +139,7 @@ void PrintWelcome(LocalStack stack)
 
 int Usage()
 {
-    Console.Error.WriteLine("usage: Samples.LocalDev run|demo|token [--configuration Release] [--native .local/aot] [--user admin|user]");
+    Console.Error.WriteLine("usage: Samples.LocalDev run|demo|token|new-service [--configuration Release] [--native .local/aot] [--user admin|user] [--name Orders [--singular Order]]");
     return 2;
 }
 
