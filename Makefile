@@ -37,7 +37,7 @@ test: tools build ## Run all tests: API, auth and template tests against DynamoD
 # Native AOT publishes for this machine (the template's NativeAot=true path builds linux-arm64 in SAM's container).
 # Every function folder (the ones with aws-lambda-tools-defaults.json): what this copy has, and any service added since.
 AOT_DIR := .local/aot
-AOT_PROJECTS = $(patsubst services/%/aws-lambda-tools-defaults.json,%,$(wildcard services/*/aws-lambda-tools-defaults.json))
+AOT_PROJECTS = $(patsubst services/%/aws-lambda-tools-defaults.json,%,$(wildcard services/*/aws-lambda-tools-defaults.json services/*/*/aws-lambda-tools-defaults.json))
 publish-aot: ## Publish every function with Native AOT into .local/aot (fails on any trim/AOT warning of ours)
 	@bash tools/restore.sh
 	bash tools/publish-aot.sh $(AOT_DIR) $(CONFIGURATION) $(AOT_PROJECTS)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Publishes functions with Native AOT, with the command `NativeAot=true sam build` runs: one `bootstrap` per project under
-# OUTPUT/<Project>/, and judges every warning of the publish. A warning is allowed only when it is a library's that
+# OUTPUT/<Project>/ (PROJECT is its folder under services/, like Products or Chat/Chat.Fanout), and judges every warning of the publish. A warning is allowed only when it is a library's that
 # services/Directory.Build.props names, with its reasons: an assembly in NativeAotLibraryWarnings (trim analysis runs
 # with one warning per assembly, TrimmerSingleWarn, so it names the assembly) or, for warnings the AOT compiler gives
 # per member, a namespace in NativeAotLibraryNamespaces. Packages taken from LOCAL_PACKAGES are rebuilds, not the
@@ -27,8 +27,9 @@ rebuilt_package() {
 rid=$(dotnet --info | awk '/^ *RID:/ {print $2; exit}')
 mkdir -p "$output"
 failed=0
-for project in "$@"; do
-  properties=$(dotnet msbuild "services/$project" -getProperty:NativeAotLibraryWarnings -getProperty:NativeAotLibraryNamespaces \
+for path in "$@"; do
+  project=$(basename "$path")
+  properties=$(dotnet msbuild "services/$path" -getProperty:NativeAotLibraryWarnings -getProperty:NativeAotLibraryNamespaces \
     -p:NativeAot=true -p:Configuration="$configuration" 2>/dev/null)
   allowed=$(sed -nE 's/.*"NativeAotLibraryWarnings": "([^"]*)".*/\1/p' <<< "$properties" | tr ';' ' ')
   namespaces=$(sed -nE 's/.*"NativeAotLibraryNamespaces": "([^"]*)".*/\1/p' <<< "$properties" | tr ';' ' ')
@@ -38,7 +39,7 @@ for project in "$@"; do
   # SAM's "--runtime"): NativeAot comes from the environment, as SAM passes it on, and no --self-contained is added
   # because each project declares SelfContained (services/Directory.Build.props). Only the last two properties are ours:
   # warnings judged one by one below.
-  if ! NativeAot=true dotnet publish "services/$project" --output "$output/$project" --configuration "$configuration" \
+  if ! NativeAot=true dotnet publish "services/$path" --output "$output/$project" --configuration "$configuration" \
       --framework net10.0 --runtime "$rid" /p:GenerateRuntimeConfigurationFiles=true \
       -p:TrimmerSingleWarn=true -p:TreatWarningsAsErrors=false --nologo > "$log" 2>&1; then
     grep -E "error|warning" "$log" | sed 's/ \[.*//' | sort -u >&2

@@ -1,8 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Samples.Chat;
+using Samples.Chat.Authorizer;
+using Samples.Chat.Fanout;
+using Samples.Chat.Rooms;
 using Samples.ServiceDefaults.Authentication;
 using Samples.StandIns;
 
@@ -35,8 +39,16 @@ internal static partial class Bench
         var authorizer = new ChatAuthorizer(
             CognitoTokenValidator.Create(new CognitoAuthOptions { Authority = identity.Issuer, Audience = identity.ClientId }),
             NullLogger<ChatAuthorizer>.Instance);
+        var api = new WebSocketApi(
+            SamTemplate.Load().WebSocketActions("ChatApi"),
+            async (query, token) => await authorizer.AuthorizeAsync(query, "local:$connect", token) is { IsAllowed: true } decision ? decision.Context : null,
+            new IntegrationRequest(IntegrationHeaders.Key, IntegrationHeaders.ConnectionId, new Dictionary<string, string>
+            {
+                [IntegrationHeaders.UserId] = ChatAuthorizer.UserIdKey,
+                [IntegrationHeaders.DisplayName] = ChatAuthorizer.DisplayNameKey,
+            }));
         await using var webSocketApi = await WebSocketGateway.StartAsync(
-            0, new Uri($"http://127.0.0.1:{port}/"), key, authorizer, NullLoggerFactory.Instance, CancellationToken.None);
+            0, new Uri($"http://127.0.0.1:{port}/"), key, api, NullLoggerFactory.Instance, CancellationToken.None);
         webSocketApi.PostDelay = PostLatency;
         var senderEvents = new ConcurrentQueue<double>();
         webSocketApi.EventAnswered = (route, elapsed) =>
@@ -63,13 +75,16 @@ internal static partial class Bench
             await Apps.WaitForOkAsync(http, "/health", TimeSpan.FromSeconds(60));
         }
 
-        using var fanOut = new LocalFanOut(
-            settings.Select(pair => new KeyValuePair<string, string?>(pair.Key.Replace("__", ":", StringComparison.Ordinal), pair.Value)), NullLoggerFactory.Instance);
+        using var fanOut = FanOutFunction.ConfigureServices(
+            new ServiceCollection(),
+            new ConfigurationBuilder().AddInMemoryCollection(settings.Select(pair => new KeyValuePair<string, string?>(pair.Key.Replace("__", ":", StringComparison.Ordinal), pair.Value))).Build(),
+            NullLoggerFactory.Instance).BuildServiceProvider();
+        var invokeFanOut = StreamEventSourceMapping.InProcess((input, token) => FanOutFunction.InvokeAsync(fanOut, input, token));
         var roomDeliveries = new ConcurrentQueue<double>();
         await using var mapping = await StreamEventSourceMapping.StartAsync(dynamoDbUrl, settings["Chat__MessagesTableName"], async (json, cancellationToken) =>
         {
             var started = Stopwatch.GetTimestamp();
-            var answer = await fanOut.InvokeAsync(json, cancellationToken);
+            var answer = await invokeFanOut(json, cancellationToken);
             roomDeliveries.Enqueue(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return answer;
         }, NullLogger.Instance);

@@ -157,7 +157,7 @@ return 0;
 // Chat delivery to rooms of 100, 1,000 and 5,000 members (Bench.Broadcast.cs).
 async Task BenchChatAsync(Report into)
 {
-    var chatDll = await Publisher.PublishAsync(Path.Combine("services", "Chat", "Chat.csproj"), "Chat", configuration);
+    var chatDll = await Publisher.PublishAsync(Path.Combine("services", "Chat", "Chat", "Chat.csproj"), "Chat", configuration);
     var chatEnvironment = new Dictionary<string, string>(common) { ["Chat__TableName"] = "BenchConnections", ["Chat__MessagesTableName"] = "BenchMessages" };
     foreach (var (clients, messages) in new[] { (100, 20), (1000, 10), (5000, 3) })
     {

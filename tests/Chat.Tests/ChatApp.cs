@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Samples.ServiceDefaults.Authentication;
@@ -33,10 +34,10 @@ public class ChatApp() : ServiceApp<Program>("ConnectionsTable", "MessagesTable"
     /// <summary>The MessagesTable stream's event source mapping, invoking the fan-out in this process.</summary>
     public StreamEventSourceMapping FanOutMapping { get; private set; } = null!;
 
-    private LocalFanOut? fanOut;
+    private ServiceProvider? fanOut;
 
     /// <summary>The fan-out function's services, in this process.</summary>
-    public IServiceProvider FanOutServices => fanOut!.Services;
+    public IServiceProvider FanOutServices => fanOut!;
 
     /// <summary>Where clients connect: the gateway.</summary>
     public Uri WebSocketBase => Gateway.WebSocketUrl;
@@ -47,14 +48,15 @@ public class ChatApp() : ServiceApp<Program>("ConnectionsTable", "MessagesTable"
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        Gateway = await WebSocketGateway.StartAsync(0, HttpBase, IntegrationKey, Authorizer, NullLoggerFactory.Instance, TestContext.Current.CancellationToken);
+        Gateway = await WebSocketGateway.StartAsync(0, HttpBase, IntegrationKey, WebSocketApi(Authorizer), NullLoggerFactory.Instance, TestContext.Current.CancellationToken);
         UseKestrel(port);
         StartServer();
         var dynamoDbUrl = await DynamoDbEndpoint.UrlAsync();
-        fanOut = new LocalFanOut(
-            [new("DynamoDB:ServiceUrl", dynamoDbUrl), .. ServiceSettings(new Dictionary<string, string> { ["ConnectionsTable"] = Table, ["MessagesTable"] = MessagesTable })],
-            NullLoggerFactory.Instance);
-        FanOutMapping = await StreamEventSourceMapping.StartAsync(dynamoDbUrl, MessagesTable, fanOut.InvokeAsync, NullLogger.Instance, cancellationToken: TestContext.Current.CancellationToken);
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("DynamoDB:ServiceUrl", dynamoDbUrl), .. ServiceSettings(new Dictionary<string, string> { ["ConnectionsTable"] = Table, ["MessagesTable"] = MessagesTable })]).Build();
+        fanOut = FanOutFunction.ConfigureServices(new ServiceCollection(), settings, NullLoggerFactory.Instance).BuildServiceProvider();
+        FanOutMapping = await StreamEventSourceMapping.StartAsync(dynamoDbUrl, MessagesTable,
+            StreamEventSourceMapping.InProcess((input, token) => FanOutFunction.InvokeAsync(fanOut, input, token)), NullLogger.Instance, cancellationToken: TestContext.Current.CancellationToken);
     }
 
     public override async ValueTask DisposeAsync()
@@ -72,6 +74,19 @@ public class ChatApp() : ServiceApp<Program>("ConnectionsTable", "MessagesTable"
 
         await base.DisposeAsync();
     }
+
+    /// <summary>
+    /// The template's WebSocket API as the gateway stand-in needs it, as `make run` gives it (tools/LocalDev/LocalStack.cs):
+    /// its action routes, the $connect authorizer's decision, and the headers the app reads the request context from.
+    /// </summary>
+    public static WebSocketApi WebSocketApi(ChatAuthorizer authorizer) => new(
+        SamTemplate.Load().WebSocketActions("ChatApi"),
+        async (query, token) => await authorizer.AuthorizeAsync(query, "local:$connect", token) is { IsAllowed: true } decision ? decision.Context : null,
+        new IntegrationRequest(IntegrationHeaders.Key, IntegrationHeaders.ConnectionId, new Dictionary<string, string>
+        {
+            [IntegrationHeaders.UserId] = ChatAuthorizer.UserIdKey,
+            [IntegrationHeaders.DisplayName] = ChatAuthorizer.DisplayNameKey,
+        }));
 
     /// <summary>Opens a client socket as a browser would: token and room in the query string.</summary>
     public async Task<ChatClient> ConnectAsync(string userId, string? room = null) =>

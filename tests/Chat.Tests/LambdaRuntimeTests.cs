@@ -33,7 +33,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         cognito = await RecordingServer.StartAsync(request => Task.FromResult(
             TestIssuer.Document(Authority, new Uri(cognito.Url, request.Path).ToString()) is { } document ? Results.Json(document) : Results.NotFound()));
         chat = await LambdaFunction.StartAsync("Chat", "Chat", "ChatFunction", await ChatEnvironmentAsync(table));
-        authorizer = await LambdaFunction.StartAsync("ChatAuthorizer", "ChatAuthorizer", "ChatAuthorizerFunction", new Dictionary<string, string>
+        authorizer = await LambdaFunction.StartAsync("Chat.Authorizer", "Chat.Authorizer", "ChatAuthorizerFunction", new Dictionary<string, string>
         {
             ["Auth__Authority"] = Authority,
             ["Auth__Audience"] = TestIssuer.ClientId,
@@ -138,7 +138,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "ada-conn=", authorizerContext: ada, query: Room("lobby")));
         await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "bob-conn=", authorizerContext: bob, query: Room("lobby")));
         await chat.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "cyd-conn=", authorizerContext: cyd, query: Room("kitchen")));
-        await using var fanOut = await LambdaFunction.StartAsync("ChatFanout", "ChatFanout", "ChatFanoutFunction", await FanOutEnvironmentAsync(table));
+        await using var fanOut = await LambdaFunction.StartAsync("Chat.Fanout", "Chat.Fanout", "ChatFanoutFunction", await FanOutEnvironmentAsync(table));
 
         // The stream's event source mapping, as Lambda runs it, invoking the function under the Lambda runtime.
         await using (var mapping = await StreamEventSourceMapping.StartAsync(await DynamoDbEndpoint.UrlAsync(), messagesTable, (json, _) => InvokeAsync(fanOut, json), NullLogger.Instance, cancellationToken: TestContext.Current.CancellationToken))
@@ -264,7 +264,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
     [Fact]
     public async Task A_fan_out_that_cannot_read_the_room_names_that_record_for_a_retry_and_an_empty_batch_is_healthy()
     {
-        await using var broken = await LambdaFunction.StartAsync("ChatFanout", "ChatFanout", "ChatFanoutFunction", await FanOutEnvironmentAsync("ConnectionsTable-that-was-never-created"));
+        await using var broken = await LambdaFunction.StartAsync("Chat.Fanout", "Chat.Fanout", "ChatFanoutFunction", await FanOutEnvironmentAsync("ConnectionsTable-that-was-never-created"));
         var record = new JsonObject
         {
             ["eventID"] = "1",

@@ -69,7 +69,7 @@ public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("Chat", new[] { "services/Chat", "services/ChatAuthorizer", "services/ChatRooms", "services/ChatFanout", "tests/Chat.Tests" }, new[] { "ChatApi", "ConnectionsTable", "MessagesTable", "ChatFanoutFunction", "ChatFunctionPreTrafficHook" })]
+    [InlineData("Chat", new[] { "services/Chat", "tests/Chat.Tests" }, new[] { "ChatApi", "ConnectionsTable", "MessagesTable", "ChatFanoutFunction", "ChatFunctionPreTrafficHook" })]
     [InlineData("Users", new[] { "services/Users", "tests/Users.Tests" }, new[] { "UsersApi", "UsersTable", "UsersApiWebAcl", "EnableWaf" })]
     public async Task A_copy_without_a_service_has_none_of_it_builds_and_passes_its_template_tests(string service, string[] folders, string[] templateNames)
     {

@@ -15,18 +15,19 @@ public sealed partial class HttpFileTests
     /// <summary>The errors every CRUD service documents: no token, not allowed, bad input, unknown id, stale or missing If-Match.</summary>
     private static readonly string[] Errors = ["401", "403", "400", "404", "412", "428"];
 
-    /// <summary>Every function with HTTP or REST API routes, and the folder its code is in (CodeUri).</summary>
+    /// <summary>Every function with HTTP or REST API routes, and the folder its code is in (CodeUri, from infra/).</summary>
     public static TheoryData<string, string> Services => [..
         Template.ServiceFunctions
             .Where(function => Template.HttpApiRoutes(function.LogicalId).Count + Template.RestApiRoutes(function.LogicalId).Count > 0)
-            .Select(function => (Path.GetFileName(SamTemplate.Scalar(function.Properties, "CodeUri")!.TrimEnd('/')), function.LogicalId))];
+            .Select(function => (SamTemplate.Scalar(function.Properties, "CodeUri")!.TrimEnd('/'), function.LogicalId))];
 
     [Theory]
     [MemberData(nameof(Services))]
-    public void Every_template_route_has_a_request_and_every_documented_error_has_one_too(string service, string function)
+    public void Every_template_route_has_a_request_and_every_documented_error_has_one_too(string codeUri, string function)
     {
-        var file = Path.Combine(RepositoryLayout.Root, "services", service, service + ".http");
-        Assert.True(File.Exists(file), $"{function} has routes but services/{service} has no {service}.http.");
+        var service = Path.GetFileName(codeUri);
+        var file = Path.GetFullPath(Path.Combine(RepositoryLayout.Root, "infra", codeUri, service + ".http"));
+        Assert.True(File.Exists(file), $"{function} has routes but {Path.GetRelativePath(RepositoryLayout.Root, file)} is missing.");
         var text = File.ReadAllText(file);
         var requests = Request().Matches(text).Select(match => (Method: match.Groups[1].Value, Path: match.Groups[2].Value)).ToList();
         var routes = Template.HttpApiRoutes(function).Concat(Template.RestApiRoutes(function)).ToList();
@@ -51,7 +52,7 @@ public sealed partial class HttpFileTests
     [Fact]
     public void The_chat_file_connects_with_a_token_and_sends_every_action()
     {
-        var text = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "services", "Chat", "Chat.http"));
+        var text = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "services", "Chat", "Chat", "Chat.http"));
 
         Assert.Contains("WEBSOCKET {{baseUrl}}/?token={{token}}&room=", text, StringComparison.Ordinal);
         foreach (var action in new[] { "sendMessage", "joinRoom" })

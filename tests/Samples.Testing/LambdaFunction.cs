@@ -74,7 +74,7 @@ public sealed class LambdaFunction : IAsyncDisposable
     /// <summary>The executable Lambda would start for <paramref name="project"/>: its managed assembly or its AOT bootstrap.</summary>
     public static string Executable(string project, string assembly) => NativeAotDirectory is { } directory
         ? Path.Combine(Path.GetFullPath(directory, RepositoryLayout.Root), project, "bootstrap")
-        : Path.Combine(RepositoryLayout.Root, "services", project, "bin", BuildConfiguration, "net10.0", assembly + ".dll");
+        : Path.Combine(RepositoryLayout.ProjectDirectory(project), "bin", BuildConfiguration, "net10.0", assembly + ".dll");
 
     /// <summary>The configuration these tests were built in (bin/{Configuration}/net10.0/), which built the services too.</summary>
     private static string BuildConfiguration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;

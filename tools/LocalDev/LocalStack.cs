@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 //#if (IncludeChat)
-using Samples.Chat;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Samples.Chat.Authorizer;
+using Samples.Chat.Fanout;
+using Samples.Chat.Rooms;
 using Samples.ServiceDefaults.Authentication;
 //#endif
 
@@ -58,7 +62,7 @@ public sealed class LocalStack : IAsyncDisposable
     private DynamoDbLocalKeeper? dynamoDb;
     //#if (IncludeChat)
     private WebSocketGateway? gateway;
-    private LocalFanOut? fanOut;
+    private ServiceProvider? fanOut;
     private StreamEventSourceMapping? fanOutMapping;
     //#endif
     private WebClientHost? webClient;
@@ -138,17 +142,26 @@ public sealed class LocalStack : IAsyncDisposable
 
         //#if (IncludeChat)
         log($"WebSocket gateway   starting on port {WebSocketGatewayPort} (stand-in for the WebSocket API, in front of chat)");
+        // The template's WebSocket API: its action routes, Chat's $connect authorizer, and the headers Chat's app reads.
         var authorizer = new ChatAuthorizer(
             CognitoTokenValidator.Create(new CognitoAuthOptions { Authority = Identity.Issuer, Audience = Identity.ClientId }),
             loggerFactory.CreateLogger<ChatAuthorizer>());
+        var api = new WebSocketApi(
+            template.WebSocketActions("ChatApi"),
+            async (query, token) => await authorizer.AuthorizeAsync(query, "local:$connect", token) is { IsAllowed: true } decision ? decision.Context : null,
+            new IntegrationRequest(IntegrationHeaders.Key, IntegrationHeaders.ConnectionId, new Dictionary<string, string>
+            {
+                [IntegrationHeaders.UserId] = ChatAuthorizer.UserIdKey,
+                [IntegrationHeaders.DisplayName] = ChatAuthorizer.DisplayNameKey,
+            }));
         gateway = await WebSocketGateway.StartAsync(
-            WebSocketGatewayPort, new Uri(Services.Single(s => s.Project == "Chat").Url), IntegrationKey, authorizer, loggerFactory, cancellationToken);
+            WebSocketGatewayPort, new Uri(Services.Single(s => s.Project == "Chat").Url), IntegrationKey, api, loggerFactory, cancellationToken);
         log("Chat fan-out        reading MessagesTable's stream (stand-in for the event source mapping), delivering through the gateway");
-        fanOut = new LocalFanOut(
-            Services.Single(s => s.Project == "Chat").Environment.Select(pair => new KeyValuePair<string, string?>(pair.Key.Replace("__", ":", StringComparison.Ordinal), pair.Value))
-                .Append(new("DynamoDB:ServiceUrl", dynamoDb!.ServiceUrl)),
-            loggerFactory);
-        fanOutMapping = await StreamEventSourceMapping.StartAsync(dynamoDb.ServiceUrl, "MessagesTable", fanOut.InvokeAsync, loggerFactory.CreateLogger<StreamEventSourceMapping>(), cancellationToken: cancellationToken);
+        var fanOutSettings = Services.Single(s => s.Project == "Chat").Environment.Select(pair => new KeyValuePair<string, string?>(pair.Key.Replace("__", ":", StringComparison.Ordinal), pair.Value))
+            .Append(new("DynamoDB:ServiceUrl", dynamoDb!.ServiceUrl));
+        fanOut = FanOutFunction.ConfigureServices(new ServiceCollection(), new ConfigurationBuilder().AddInMemoryCollection(fanOutSettings).Build(), loggerFactory).BuildServiceProvider();
+        fanOutMapping = await StreamEventSourceMapping.StartAsync(dynamoDb.ServiceUrl, "MessagesTable",
+            StreamEventSourceMapping.InProcess((input, token) => FanOutFunction.InvokeAsync(fanOut, input, token)), loggerFactory.CreateLogger<StreamEventSourceMapping>(), cancellationToken: cancellationToken);
 
         //#endif
         log($"Browser client      starting on port {WebClientHost.Port} (web/)");
@@ -198,7 +211,7 @@ public sealed class LocalStack : IAsyncDisposable
     private async Task StartServiceAsync(LocalService service, string configuration, string? nativeDirectory, Action<string> log, CancellationToken cancellationToken)
     {
         var (program, arguments) = nativeDirectory is null
-            ? ("dotnet", new[] { Path.Combine(RepositoryLayout.Root, "services", service.Project, "bin", configuration, "net10.0", service.Project + ".dll") })
+            ? ("dotnet", new[] { Path.Combine(RepositoryLayout.ProjectDirectory(service.Project), "bin", configuration, "net10.0", service.Project + ".dll") })
             : (Path.GetFullPath(Path.Combine(nativeDirectory, service.Project, "bootstrap")), []);
         var binary = arguments.FirstOrDefault() ?? program;
         if (!File.Exists(binary))

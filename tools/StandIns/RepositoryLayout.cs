@@ -11,6 +11,11 @@ public static class RepositoryLayout
 
     public static string StateDirectory => Path.Combine(Root, ".local");
 
+    /// <summary>The folder of a project under services/, where its {project}.csproj is: services/Products, services/Chat/Chat.Rooms...</summary>
+    public static string ProjectDirectory(string project) =>
+        Directory.EnumerateFiles(Path.Combine(Root, "services"), project + ".csproj", SearchOption.AllDirectories).Select(Path.GetDirectoryName).SingleOrDefault()
+        ?? throw new InvalidOperationException($"services/ has no {project}.csproj.");
+
     private static string FindRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })

@@ -64,6 +64,13 @@ public sealed class SamTemplate
     public IEnumerable<TemplateResource> Apis => Resources.Where(resource =>
         resource.Type is "AWS::Serverless::HttpApi" or "AWS::Serverless::Api" or "AWS::ApiGatewayV2::Api");
 
+    /// <summary>The route keys a WebSocket API selects by $request.body.action: its routes but $connect, $disconnect and $default.</summary>
+    public IReadOnlySet<string> WebSocketActions(string apiLogicalId) =>
+        Resources.Where(resource => resource.Type == "AWS::ApiGatewayV2::Route" && Scalar(resource.Properties, "ApiId") == apiLogicalId)
+            .Select(route => Scalar(route.Properties, "RouteKey")!)
+            .Where(key => !key.StartsWith('$'))
+            .ToHashSet(StringComparer.Ordinal);
+
     public IEnumerable<TemplateResource> Tables => Resources.Where(resource => resource.Type == "AWS::DynamoDB::Table");
 
     /// <summary>The CreateTable request for a table of the template, under another name.</summary>

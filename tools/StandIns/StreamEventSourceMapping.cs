@@ -61,6 +61,19 @@ public sealed partial class StreamEventSourceMapping : IAsyncDisposable
     public List<int> Invocations { get; } = [];
 
     /// <summary>
+    /// A function hosted in this process, as the mapping invokes it: its handler takes the event's JSON and answers JSON,
+    /// as Lambda's runtime passes them (for example the Chat fan-out's <c>FanOutFunction.InvokeAsync</c>).
+    /// </summary>
+    public static Func<string, CancellationToken, Task<string>> InProcess(Func<Stream, CancellationToken, Task<Stream>> handler) =>
+        async (eventJson, cancellationToken) =>
+        {
+            using var input = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(eventJson));
+            await using var output = await handler(input, cancellationToken);
+            using var reader = new StreamReader(output);
+            return await reader.ReadToEndAsync(cancellationToken);
+        };
+
+    /// <summary>
     /// Starts reading <paramref name="tableName"/>'s stream at DynamoDB Local's <paramref name="dynamoDbUrl"/> from its
     /// oldest record (TRIM_HORIZON: the table is as new as the run), invoking <paramref name="invoke"/> with each batch's
     /// event JSON; it answers the function's JSON or throws for a failed invocation.

@@ -9,14 +9,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Samples.Chat;
 
 namespace Samples.StandIns;
 
 /// <summary>
 /// A local stand-in for API Gateway's WebSocket API, run by <c>make run</c> and the Chat tests as cognito-local
-/// stands in for Cognito. It accepts clients at ws://host/?token=&amp;room=, authorizes the handshake with the
-/// Lambda authorizer's own decision (<see cref="ChatAuthorizer"/>), and sends every event to the Chat app as an
+/// stands in for Cognito. It is configured as the template's WebSocket API is (<see cref="WebSocketApi"/>: its
+/// action routes, its $connect authorizer, the request parameters of its integration) and references no service.
+/// It accepts clients at ws://host/?token=&amp;room=, authorizes the handshake, and sends every event to the app as an
 /// HTTP integration would: <c>POST {integration}/{routeKey}</c>, the frame as the body (route selection: the
 /// frame's "action"), the request context in headers, and the integration key. It serves POST, GET and DELETE
 /// /@connections/{id} as the Management API does (the key stands in for IAM), enforces the 128 KB message
@@ -30,21 +30,16 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
     /// <summary>API Gateway's integration timeout: an event that takes longer fails.</summary>
     public static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(29);
 
-    /// <summary>The API's action routes (infra/template.yaml: ChatSendMessageRoute, ChatJoinRoomRoute, ChatHistoryRoute, ChatMembersRoute).</summary>
-    private static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal) { "sendMessage", "joinRoom", "history", "members" };
-
-    private const string IntegrationKeyHeader = "X-Integration-Key";
-
     private readonly ConcurrentDictionary<string, LocalSocket> sockets = new(StringComparer.Ordinal);
-    private readonly ChatAuthorizer authorizer;
+    private readonly WebSocketApi api;
     private readonly string integrationKey;
     private readonly HttpClient events;
     private readonly ILogger logger;
     private WebApplication app = null!;
 
-    private WebSocketGateway(Uri integration, string integrationKey, ChatAuthorizer authorizer, ILogger logger)
+    private WebSocketGateway(Uri integration, string integrationKey, WebSocketApi api, ILogger logger)
     {
-        this.authorizer = authorizer;
+        this.api = api;
         this.integrationKey = integrationKey;
         this.logger = logger;
         events = new HttpClient { BaseAddress = integration, Timeout = EventTimeout };
@@ -75,11 +70,11 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
     /// <summary>ws://127.0.0.1:{port}: where clients connect.</summary>
     public Uri WebSocketUrl => new UriBuilder(Url) { Scheme = "ws" }.Uri;
 
-    /// <summary>Starts the gateway on the port (0: any free one), in front of the Chat app at <paramref name="integration"/>.</summary>
+    /// <summary>Starts the gateway on the port (0: any free one), in front of the app at <paramref name="integration"/>.</summary>
     public static async Task<WebSocketGateway> StartAsync(
-        int port, Uri integration, string integrationKey, ChatAuthorizer authorizer, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        int port, Uri integration, string integrationKey, WebSocketApi api, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var gateway = new WebSocketGateway(integration, integrationKey, authorizer, loggerFactory.CreateLogger<WebSocketGateway>());
+        var gateway = new WebSocketGateway(integration, integrationKey, api, loggerFactory.CreateLogger<WebSocketGateway>());
         var builder = WebApplication.CreateSlimBuilder().WithoutServerBanner();
         builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{port}");
         // Only the gateway's own log lines: the server's request logs would print ?token= query strings.
@@ -122,8 +117,8 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         }
 
         var query = context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
-        var decision = await authorizer.AuthorizeAsync(query, "local:$connect", context.RequestAborted);
-        if (!decision.IsAllowed)
+        var decision = await api.AuthorizeConnect(query, context.RequestAborted);
+        if (decision is null)
         {
             // API Gateway answers a refused handshake with 401/403 and never runs $connect.
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -224,7 +219,7 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         return TypedResults.NoContent();
     }
 
-    private async Task ReceiveAsync(string connectionId, LocalSocket local, AuthorizerResult identity, Action heardFrom, CancellationToken cancellationToken)
+    private async Task ReceiveAsync(string connectionId, LocalSocket local, IReadOnlyDictionary<string, string> identity, Action heardFrom, CancellationToken cancellationToken)
     {
         var chunk = new byte[16 * 1024];
         using var message = new MemoryStream();
@@ -270,7 +265,7 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
     /// Runs the frame's route. An event that fails or outlives API Gateway's 29 s integration timeout
     /// costs the sender an error frame, never the connection.
     /// </summary>
-    private async Task RouteFrameAsync(string connectionId, LocalSocket local, AuthorizerResult identity, byte[] body, CancellationToken cancellationToken)
+    private async Task RouteFrameAsync(string connectionId, LocalSocket local, IReadOnlyDictionary<string, string> identity, byte[] body, CancellationToken cancellationToken)
     {
         int? status;
         try
@@ -299,7 +294,7 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
     }
 
     /// <summary>Route selection $request.body.action: a route of the API, else $default.</summary>
-    private static string RouteKey(byte[] body)
+    private string RouteKey(byte[] body)
     {
         try
         {
@@ -308,7 +303,7 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
             return document.RootElement.ValueKind == JsonValueKind.Object
                 && document.RootElement.TryGetProperty("action", out var action)
                 && action.ValueKind == JsonValueKind.String
-                && Actions.Contains(action.GetString()!)
+                && api.Actions.Contains(action.GetString()!)
                 ? action.GetString()!
                 : "$default";
         }
@@ -318,23 +313,25 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         }
     }
 
-    private async Task<HttpResponseMessage> SendEventAsync(string pathAndQuery, string connectionId, AuthorizerResult identity, byte[]? body, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendEventAsync(string pathAndQuery, string connectionId, IReadOnlyDictionary<string, string> identity, byte[]? body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery)
         {
             Content = new ByteArrayContent(body ?? []) { Headers = { ContentType = new("application/json") } },
         };
-        // The integration's request parameters: what Chat's IntegrationHeaders reads (values URI-escaped).
-        request.Headers.Add(IntegrationKeyHeader, integrationKey);
-        request.Headers.Add("X-Connection-Id", connectionId);
-        request.Headers.Add("X-Authorizer-User-Id", Uri.EscapeDataString(identity.Context.GetValueOrDefault(ChatAuthorizer.UserIdKey, "")));
-        request.Headers.Add("X-Authorizer-Display-Name", Uri.EscapeDataString(identity.Context.GetValueOrDefault(ChatAuthorizer.DisplayNameKey, "")));
+        // The integration's request parameters, as the app names them (values URI-escaped: headers are ASCII).
+        request.Headers.Add(api.Integration.KeyHeader, integrationKey);
+        request.Headers.Add(api.Integration.ConnectionIdHeader, connectionId);
+        foreach (var (header, key) in api.Integration.ContextHeaders)
+        {
+            request.Headers.Add(header, Uri.EscapeDataString(identity.GetValueOrDefault(key, "")));
+        }
         return await events.SendAsync(request, cancellationToken);
     }
 
     /// <summary>The key stands in for the IAM signature the Management API wants.</summary>
     private bool IsManagementCall(HttpContext context) =>
-        context.Request.Headers[IntegrationKeyHeader].ToString() is { } presented
+        context.Request.Headers[api.Integration.KeyHeader].ToString() is { } presented
         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(integrationKey));
 
     /// <summary>Ids shaped like API Gateway's: 12 random bytes, base64.</summary>
@@ -440,3 +437,24 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         }
     }
 }
+
+/// <summary>
+/// What the template's WebSocket API is configured with, given to <see cref="WebSocketGateway"/> by whoever hosts it
+/// (`make run`, the tests, the benchmark), so that the stand-in references no service.
+/// </summary>
+/// <param name="Actions">The route keys $request.body.action selects: the API's routes but $connect, $disconnect and $default
+/// (<see cref="SamTemplate.WebSocketActions"/> reads them from the template).</param>
+/// <param name="AuthorizeConnect">The $connect authorizer: the handshake's query string in; its context out when it allows
+/// the connection, null when it refuses.</param>
+/// <param name="Integration">How an event reaches the app over HTTP.</param>
+public sealed record WebSocketApi(
+    IReadOnlySet<string> Actions,
+    Func<IReadOnlyDictionary<string, string>, CancellationToken, Task<IReadOnlyDictionary<string, string>?>> AuthorizeConnect,
+    IntegrationRequest Integration);
+
+/// <summary>
+/// The headers an HTTP integration's request parameters put the request context in, as the app reads them: the key
+/// that stands in for IAM (also on Management API calls), the connection id, and each authorizer context entry
+/// (header name to context key).
+/// </summary>
+public sealed record IntegrationRequest(string KeyHeader, string ConnectionIdHeader, IReadOnlyDictionary<string, string> ContextHeaders);

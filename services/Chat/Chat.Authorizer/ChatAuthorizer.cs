@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Validation;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Authorizer;
 
 /// <summary>
 /// Decides a WebSocket handshake: the Cognito token arrives as <c>?token=</c> (browsers cannot set headers

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Rooms;
 
 /// <summary>How a post to one connection ended.</summary>
 public enum Delivery

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Samples.Chat;
+using Samples.Chat.Rooms;
 using Samples.ServiceDefaults;
 using Samples.ServiceDefaults.Data;
 

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Data;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Rooms;
 
 /// <summary>Bound from the "Chat" section (env: Chat__TableName, Chat__ConnectionsEndpoint...).</summary>
 public sealed class ChatOptions : TableServiceOptions

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
+using Samples.Chat.Rooms;
 using Samples.ServiceDefaults;
+using Samples.ServiceDefaults.Authentication;
 
 namespace Samples.Chat;
 
@@ -10,7 +12,7 @@ namespace Samples.Chat;
 public sealed record WebSocketEvent(string ConnectionId, string? UserId, string? DisplayName)
 {
     /// <summary>API Gateway's limit for one WebSocket message (and so for an event body).</summary>
-    public const int MaxMessageBytes = Rooms.MaxMessageBytes;
+    public const int MaxMessageBytes = RoomRules.MaxMessageBytes;
 
     /// <summary>The keys of the $connect authorizer's context (ChatAuthorizer sets them).</summary>
     public const string UserIdKey = "userId";
@@ -22,7 +24,7 @@ public sealed record WebSocketEvent(string ConnectionId, string? UserId, string?
 
     /// <summary>
     /// In Lambda, Amazon.Lambda.AspNetCoreServer puts requestContext.connectionId in HttpContext.Connection.Id
-    /// and the authorizer's context in HttpContext.User (AuthenticationType "AuthorizerIdentity").
+    /// and the authorizer's context in HttpContext.User (<see cref="GatewayIdentityHandler.AuthorizerIdentityType"/>).
     /// </summary>
     internal static WebSocketEvent? FromLambda(HttpContext context)
     {
@@ -31,14 +33,14 @@ public sealed record WebSocketEvent(string ConnectionId, string? UserId, string?
             return null;
         }
 
-        var identity = context.User.Identities.FirstOrDefault(identity => identity.AuthenticationType == "AuthorizerIdentity");
+        var identity = context.User.Identities.FirstOrDefault(identity => identity.AuthenticationType == GatewayIdentityHandler.AuthorizerIdentityType);
         return new WebSocketEvent(connectionId, identity?.FindFirst(UserIdKey)?.Value, identity?.FindFirst(DisplayNameKey)?.Value);
     }
 
     /// <summary>
     /// Elsewhere, Chat is the WebSocket API's HTTP integration: the gateway maps its request context into
     /// headers (as request parameters <c>integration.request.header.*</c> do) and sends the integration key,
-    /// which only it holds. <c>make run</c> and the tests use the stand-in gateway in tools/LocalDev.
+    /// which only it holds. <c>make run</c> and the tests use the WebSocket API stand-in of tools/StandIns.
     /// </summary>
     private static WebSocketEvent? FromHttpIntegration(HttpContext context)
     {

@@ -2,7 +2,7 @@ using System.Globalization;
 using Amazon.Lambda.DynamoDBEvents;
 using Microsoft.Extensions.Logging;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Rooms;
 
 /// <summary>
 /// Delivers the messages the MessagesTable's stream reports to their rooms. The sender's event only stores a message

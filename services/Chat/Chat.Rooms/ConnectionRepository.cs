@@ -5,7 +5,7 @@ using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Data;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Rooms;
 
 /// <summary>
 /// Connection records in DynamoDB: keyed by connection id, found by room through the <c>byRoom</c> index

@@ -3,7 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Rooms;
 
 /// <summary>
 /// Which rooms a user is in, by connection, so that a room hears "joined" when the user's first connection arrives

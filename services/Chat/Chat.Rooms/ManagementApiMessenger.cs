@@ -3,7 +3,7 @@ using Amazon.ApiGatewayManagementApi;
 using Amazon.ApiGatewayManagementApi.Model;
 using Amazon.Runtime;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Rooms;
 
 /// <summary>
 /// API Gateway's Management API through the AWS SDK's client: every request signed with the function's role (SigV4),

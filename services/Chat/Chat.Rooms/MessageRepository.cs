@@ -6,7 +6,7 @@ using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Data;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Rooms;
 
 /// <summary>
 /// A room's messages in the MessagesTable: partition key the room, sort key the message id, a time-ordered UUID
@@ -100,7 +100,7 @@ public sealed partial class MessageRepository(IAmazonDynamoDB dynamoDb, IOptions
         {
             var message = ToMessage(item);
             bytes += JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Default.ChatMessage).Length + 1; // and a comma
-            if (bytes > Rooms.MessageBudget) // a page of long messages is cut, oldest first, rather than refused
+            if (bytes > RoomRules.MessageBudget) // a page of long messages is cut, oldest first, rather than refused
             {
                 cut = true;
                 break;

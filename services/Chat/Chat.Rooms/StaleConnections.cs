@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Observability;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Rooms;
 
 /// <summary>
 /// Connection records whose connection is gone, with nothing that removed them: a $connect answered 503 after its

@@ -8,7 +8,7 @@ using Samples.ServiceDefaults;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Logging;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Authorizer;
 
 /// <summary>
 /// The $connect REQUEST authorizer's Lambda entry point (Handler: ChatAuthorizer). A thin adapter: the

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
+using Samples.Chat.Rooms;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Validation;
 
@@ -63,8 +64,8 @@ public static class ChatEvents
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden); // no authorizer context: never store a connection
         }
 
-        var room = context.Request.Query["room"].ToString() is { Length: > 0 } requested ? requested : Rooms.Default;
-        if (!Rooms.Name().IsMatch(room))
+        var room = context.Request.Query["room"].ToString() is { Length: > 0 } requested ? requested : RoomRules.Default;
+        if (!RoomRules.Name().IsMatch(room))
         {
             return TypedResults.BadRequest();
         }
@@ -134,7 +135,7 @@ public static class ChatEvents
     /// <summary>
     /// Checks the frame and the sender's allowance and stores the message; that is all the sender's event does, so
     /// its time does not grow with the room. The MessagesTable's stream then drives the fan-out function
-    /// (services/ChatFanout), which delivers it to every connection of the room, the sender's included.
+    /// (services/Chat/Chat.Fanout), which delivers it to every connection of the room, the sender's included.
     /// </summary>
     public static async Task<IResult> OnSendMessage(
         WebSocketEvent origin, HttpContext context, WriteToken token, ConnectionRepository connections, MessageRepository messages, Broadcaster broadcaster,
@@ -145,7 +146,7 @@ public static class ChatEvents
         {
             null => "The frame must be a JSON object with action, text and optionally room.",
             { Text: null or "" } => "text is required.",
-            { Text.Length: > Rooms.MaxTextLength } => $"text can be at most {Rooms.MaxTextLength} characters.",
+            { Text.Length: > RoomRules.MaxTextLength } => $"text can be at most {RoomRules.MaxTextLength} characters.",
             { Text: { } text } when !TextRules.IsVisibleText(text)
                 => "text needs a visible character, and no control characters other than line breaks and tabs.",
             _ => null,
@@ -184,7 +185,7 @@ public static class ChatEvents
         Broadcaster broadcaster, TimeProvider clock, CancellationToken cancellationToken)
     {
         var frame = await ReadFrameAsync(context, ChatJson.Default.JoinRoomFrame, cancellationToken);
-        if (frame?.Room is not { } room || !Rooms.Name().IsMatch(room))
+        if (frame?.Room is not { } room || !RoomRules.Name().IsMatch(room))
         {
             return await RefuseAsync(broadcaster, origin, "invalid_frame", "room must be 1 to 64 letters, digits, '-' or '_'.", cancellationToken);
         }
@@ -273,7 +274,7 @@ public static class ChatEvents
             {
                 var user = new Sender(connection.UserId, connection.DisplayName);
                 bytes += JsonSerializer.SerializeToUtf8Bytes(user, ChatJson.Default.Sender).Length + 1;
-                if (listed.Count == MaxMembersListed || bytes > Rooms.MessageBudget)
+                if (listed.Count == MaxMembersListed || bytes > RoomRules.MessageBudget)
                 {
                     truncated = true;
                     break;

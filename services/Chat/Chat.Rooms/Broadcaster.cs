@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Observability;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Rooms;
 
 /// <summary>
 /// Posts frames to connections: one reply to a sender, or a message to every member of a room with

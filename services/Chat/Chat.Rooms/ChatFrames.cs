@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
-namespace Samples.Chat;
+namespace Samples.Chat.Rooms;
 
 /// <summary>A live connection, as stored: one item per WebSocket connection.</summary>
 public sealed record Connection(string ConnectionId, string UserId, string DisplayName, string Room, DateTimeOffset ConnectedAt)
@@ -83,7 +83,8 @@ public sealed record ErrorFrame(string Code, string Message, [property: JsonIgno
     public string Type => "error";
 }
 
-public static partial class Rooms
+/// <summary>What a room is allowed: its name, the default one, and the sizes of what is said in it.</summary>
+public static partial class RoomRules
 {
     public const string Default = "lobby";
     public const int MaxTextLength = 4000;
