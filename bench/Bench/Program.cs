@@ -5,8 +5,8 @@ using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using Samples.Bench;
+using Samples.BuildingBlocks.Data;
 using Samples.Products;
-using Samples.ServiceDefaults.Data;
 using Samples.StandIns;
 
 // Warm latency: each service's GET through its app against a raw DynamoDB GetItem of the same item (the

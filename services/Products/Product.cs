@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
-using Samples.ServiceDefaults.Data;
-using Samples.ServiceDefaults.Validation;
+using Samples.BuildingBlocks.Data;
+using Samples.BuildingBlocks.Validation;
 
 namespace Samples.Products;
 

@@ -1,11 +1,11 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Samples.ServiceDefaults.Authentication;
-using Samples.ServiceDefaults.Data;
-using Samples.ServiceDefaults.Http;
-using Samples.ServiceDefaults.Idempotency;
-using Samples.ServiceDefaults.Observability;
+using Samples.BuildingBlocks.Authentication;
+using Samples.BuildingBlocks.Data;
+using Samples.BuildingBlocks.Http;
+using Samples.BuildingBlocks.Idempotency;
+using Samples.BuildingBlocks.Observability;
 
 namespace Samples.Products;
 

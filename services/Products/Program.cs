@@ -1,7 +1,7 @@
+using Samples.BuildingBlocks.Idempotency;
 using Samples.Products;
 using Samples.ServiceDefaults;
 using Samples.ServiceDefaults.Data;
-using Samples.ServiceDefaults.Idempotency;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 

@@ -15,13 +15,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Samples.BuildingBlocks.Idempotency;
+using Samples.BuildingBlocks.Observability;
 using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Http;
-using Samples.ServiceDefaults.Idempotency;
 using Samples.ServiceDefaults.Json;
 using Samples.ServiceDefaults.Logging;
-using Samples.ServiceDefaults.Observability;
 
 namespace Samples.ServiceDefaults;
 
@@ -50,7 +50,7 @@ public static class ServiceDefaultsExtensions
         DependencyFailureHandler.AddRequestDeadline(builder.Services, requestDeadline ?? DefaultRequestDeadline);
         // No "Server: Kestrel" banner: it tells an attacker what to look up, and nobody else needs it.
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
-        var service = ServiceName(builder);
+        var service = BuildingBlocks.ServiceName.Of(builder.Environment);
         builder.AddJsonLogging(service);
         builder.Services.AddSingleton(provider => new BusinessMetrics(provider.GetRequiredService<IMeterFactory>(), service));
 
@@ -139,14 +139,18 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
-    /// <summary>The service's name in logs and metrics: POWERTOOLS_SERVICE_NAME (the template sets it), else the app's.</summary>
-    internal static string ServiceName(WebApplicationBuilder builder) =>
-        Environment.GetEnvironmentVariable("POWERTOOLS_SERVICE_NAME") is { Length: > 0 } name
-            ? name
-            : builder.Environment.ApplicationName.ToLowerInvariant();
-
+    /// <summary>
+    /// The local log provider: JSON lines on the console. In Lambda the provider is Powertools, which
+    /// <see cref="LambdaHosting.AddLambdaHosting"/> sets up; each leaves the other's environment alone, so the order of
+    /// the two calls in Program.cs does not matter.
+    /// </summary>
     private static void AddJsonLogging(this WebApplicationBuilder builder, string service)
     {
+        if (LambdaHosting.IsRunningInLambda)
+        {
+            return;
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(options => options.FormatterName = JsonLogFormatter.FormatterName);
         // What AddConsoleFormatter<,> does, minus binding the formatter's options from configuration by

@@ -3,6 +3,7 @@ using Amazon.Lambda.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Samples.BuildingBlocks.Observability;
 using Samples.ServiceDefaults.Data;
 using Samples.ServiceDefaults.Logging;
 using Samples.ServiceDefaults.Observability;

@@ -1,6 +1,6 @@
+using Samples.BuildingBlocks.Idempotency;
 using Samples.ServiceDefaults;
 using Samples.ServiceDefaults.Data;
-using Samples.ServiceDefaults.Idempotency;
 using Samples.Users;
 
 var builder = WebApplication.CreateSlimBuilder(args);

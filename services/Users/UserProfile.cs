@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using Samples.ServiceDefaults.Data;
-using Samples.ServiceDefaults.Validation;
+using Samples.BuildingBlocks.Data;
+using Samples.BuildingBlocks.Validation;
 
 namespace Samples.Users;
 

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
-using Samples.ServiceDefaults.Data;
+using Samples.BuildingBlocks.Data;
 
 namespace Samples.Chat.Tests;
 

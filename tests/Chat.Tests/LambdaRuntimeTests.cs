@@ -257,7 +257,7 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
         using var dynamoDb = await DynamoDbEndpoint.ClientAsync();
         var options = Microsoft.Extensions.Options.Options.Create(new ChatOptions { TableName = table });
         var cancel = TestContext.Current.CancellationToken;
-        await new ConnectionRepository(dynamoDb, options, TimeProvider.System).AddAsync(new Connection(connectionId, userId, userId, room, connectedAt), Samples.ServiceDefaults.Data.WriteToken.New(connectedAt), cancel);
+        await new ConnectionRepository(dynamoDb, options, TimeProvider.System).AddAsync(new Connection(connectionId, userId, userId, room, connectedAt), Samples.BuildingBlocks.Data.WriteToken.New(connectedAt), cancel);
         await new PresenceRepository(dynamoDb, options, TimeProvider.System).EnterAsync(userId, connectionId, room, cancel);
     }
 

@@ -111,7 +111,7 @@ public sealed class TemplateTests
         Assert.Equal(mustKeep, keptOnReplacement);
     }
 
-    /// <summary>Idempotency-Key records of every service (services/ServiceDefaults/Idempotency), one table for all.</summary>
+    /// <summary>Idempotency-Key records of every service (services/BuildingBlocks/Idempotency), one table for all.</summary>
     private const string SharedIdempotencyTable = "IdempotencyTable";
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using Samples.ServiceDefaults.Observability;
+using Samples.BuildingBlocks.Observability;
 
 namespace Samples.Testing;
 

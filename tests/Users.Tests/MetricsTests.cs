@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Samples.ServiceDefaults.Observability;
+using Samples.BuildingBlocks.Observability;
 
 namespace Samples.Users.Tests;
 

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Microsoft.Extensions.Logging;
+using Samples.BuildingBlocks.Validation;
 using Samples.ServiceDefaults.Authentication;
-using Samples.ServiceDefaults.Validation;
 
 namespace Samples.Chat.Authorizer;
 

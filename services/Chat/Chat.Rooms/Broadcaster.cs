@@ -2,8 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Samples.ServiceDefaults.Data;
-using Samples.ServiceDefaults.Observability;
+using Samples.BuildingBlocks.Data;
+using Samples.BuildingBlocks.Observability;
 
 namespace Samples.Chat.Rooms;
 

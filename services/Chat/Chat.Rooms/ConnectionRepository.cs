@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
-using Samples.ServiceDefaults.Data;
+using Samples.BuildingBlocks.Data;
 
 namespace Samples.Chat.Rooms;
 

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
-using Samples.ServiceDefaults.Data;
+using Samples.BuildingBlocks.Data;
 
 namespace Samples.Chat.Rooms;
 

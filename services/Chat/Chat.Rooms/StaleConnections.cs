@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Samples.ServiceDefaults.Data;
-using Samples.ServiceDefaults.Observability;
+using Samples.BuildingBlocks.Data;
+using Samples.BuildingBlocks.Observability;
 
 namespace Samples.Chat.Rooms;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
+using Samples.BuildingBlocks.Data;
+using Samples.BuildingBlocks.Validation;
 using Samples.Chat.Rooms;
-using Samples.ServiceDefaults.Data;
-using Samples.ServiceDefaults.Validation;
 
 namespace Samples.Chat;
 

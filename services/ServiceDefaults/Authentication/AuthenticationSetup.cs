@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Samples.BuildingBlocks.Authentication;
 
 namespace Samples.ServiceDefaults.Authentication;
 

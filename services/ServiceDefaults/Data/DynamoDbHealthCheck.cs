@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Samples.BuildingBlocks.Data;
 
 namespace Samples.ServiceDefaults.Data;
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Samples.BuildingBlocks.Data;
 
 namespace Samples.ServiceDefaults.Data;
 

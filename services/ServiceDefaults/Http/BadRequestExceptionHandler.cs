@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using Samples.ServiceDefaults.Data;
+using Samples.BuildingBlocks.Data;
+using Samples.BuildingBlocks.Http;
 using Samples.ServiceDefaults.Json;
 
 namespace Samples.ServiceDefaults.Http;

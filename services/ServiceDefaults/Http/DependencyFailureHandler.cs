@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Samples.ServiceDefaults.Data;
+using Samples.BuildingBlocks.Data;
 
 namespace Samples.ServiceDefaults.Http;
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Samples.BuildingBlocks.Http;
 
 namespace Samples.ServiceDefaults.Http;
 

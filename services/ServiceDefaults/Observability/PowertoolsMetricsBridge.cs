@@ -4,6 +4,7 @@ using AWS.Lambda.Powertools.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Samples.BuildingBlocks.Observability;
 
 namespace Samples.ServiceDefaults.Observability;
 

@@ -1,8 +1,8 @@
-namespace Samples.ServiceDefaults.Http;
+namespace Samples.BuildingBlocks.Http;
 
 /// <summary>
 /// A refusal decided before a handler runs (by a parameter's binder, or deep in a call), answered as a
-/// problem by <see cref="BadRequestExceptionHandler"/>. Its title and detail are written for the caller.
+/// problem by the service defaults' BadRequestExceptionHandler (services/ServiceDefaults/Http). Its title and detail are written for the caller.
 /// </summary>
 public sealed class ProblemException(int status, string title, string detail, IDictionary<string, string[]>? errors = null) : Exception(detail)
 {

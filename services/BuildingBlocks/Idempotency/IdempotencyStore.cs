@@ -2,9 +2,9 @@ using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
-using Samples.ServiceDefaults.Data;
+using Samples.BuildingBlocks.Data;
 
-namespace Samples.ServiceDefaults.Idempotency;
+namespace Samples.BuildingBlocks.Idempotency;
 
 /// <summary>The first response to a key, as it is returned to every retry of it.</summary>
 public sealed record StoredResponse(int Status, IReadOnlyDictionary<string, string> Headers, byte[] Body);

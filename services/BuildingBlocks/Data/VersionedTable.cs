@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
-namespace Samples.ServiceDefaults.Data;
+namespace Samples.BuildingBlocks.Data;
 
 /// <summary>
 /// The conditional reads and writes every service needs on a table keyed by one string attribute whose

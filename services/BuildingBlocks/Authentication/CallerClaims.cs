@@ -1,6 +1,6 @@
 using System.Security.Claims;
 
-namespace Samples.ServiceDefaults.Authentication;
+namespace Samples.BuildingBlocks.Authentication;
 
 /// <summary>The Cognito claims the services use, under their raw names (no claim-type mapping).</summary>
 public static class CallerClaims

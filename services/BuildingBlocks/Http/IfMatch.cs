@@ -3,10 +3,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
-using Samples.ServiceDefaults.Data;
-using Samples.ServiceDefaults.Observability;
+using Samples.BuildingBlocks.Data;
+using Samples.BuildingBlocks.Observability;
 
-namespace Samples.ServiceDefaults.Http;
+namespace Samples.BuildingBlocks.Http;
 
 /// <summary>
 /// Optimistic concurrency over HTTP: a resource's numeric version is its strong ETag (<c>"3"</c>); writes

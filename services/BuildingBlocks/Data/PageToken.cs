@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
 
-namespace Samples.ServiceDefaults.Data;
+namespace Samples.BuildingBlocks.Data;
 
 /// <summary>
 /// The opaque <c>nextToken</c> of a list: DynamoDB's LastEvaluatedKey, as base64url JSON. Decoding is

@@ -6,10 +6,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Samples.ServiceDefaults.Authentication;
-using Samples.ServiceDefaults.Http;
+using Samples.BuildingBlocks.Authentication;
+using Samples.BuildingBlocks.Http;
 
-namespace Samples.ServiceDefaults.Idempotency;
+namespace Samples.BuildingBlocks.Idempotency;
 
 /// <summary>
 /// Idempotency-Key on the endpoints that opt in (<see cref="IdempotencySetup.WithIdempotencyKey"/>), with the IETF httpapi draft's
@@ -142,7 +142,7 @@ public static class IdempotencySetup
     /// <summary>Idempotency-Key support for the endpoints marked <see cref="WithIdempotencyKey"/>; records in the table "Idempotency:TableName" names.</summary>
     public static WebApplicationBuilder AddIdempotencyKeys(this WebApplicationBuilder builder)
     {
-        var service = ServiceDefaultsExtensions.ServiceName(builder);
+        var service = ServiceName.Of(builder.Environment);
         builder.Services.AddOptions<IdempotencyOptions>()
             .BindConfiguration(IdempotencyOptions.SectionName)
             .PostConfigure(options => options.Scope = string.IsNullOrWhiteSpace(options.Scope) ? service : options.Scope)

@@ -1,6 +1,6 @@
 using Amazon.DynamoDBv2.Model;
 
-namespace Samples.ServiceDefaults.Data;
+namespace Samples.BuildingBlocks.Data;
 
 /// <summary>A stored resource with a version number, which is its ETag.</summary>
 public interface IVersioned

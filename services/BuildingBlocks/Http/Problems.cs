@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Samples.ServiceDefaults.Http;
+namespace Samples.BuildingBlocks.Http;
 
 /// <summary>Writes RFC 7807 problem details from middleware, through the app's IProblemDetailsService.</summary>
 public static class Problems

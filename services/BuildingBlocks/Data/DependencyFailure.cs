@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 
-namespace Samples.ServiceDefaults.Data;
+namespace Samples.BuildingBlocks.Data;
 
 /// <summary>Tells a dependency in trouble (unreachable, timing out, throttling, its table gone) from a bug.</summary>
 public static class DependencyFailure

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
 
-namespace Samples.ServiceDefaults.Data;
+namespace Samples.BuildingBlocks.Data;
 
 /// <summary>
 /// A page to read: how many items, and the key to resume from. A repository makes it from the client's

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
-namespace Samples.ServiceDefaults.Observability;
+namespace Samples.BuildingBlocks.Observability;
 
 /// <summary>
 /// The counters that tell an operator the services do their job (products created, conflicts, messages
 /// delivered...). They are .NET <see cref="Meter"/> counters, so the same calls work everywhere: in Lambda,
-/// LambdaHosting.cs forwards them to Powertools Metrics, which writes CloudWatch EMF (namespace from
+/// the service defaults (services/ServiceDefaults/LambdaHosting.cs) forward them to Powertools Metrics, which writes CloudWatch EMF (namespace from
 /// POWERTOOLS_METRICS_NAMESPACE, dimension service); elsewhere nothing listens unless a test or a tool does.
 /// </summary>
 public sealed class BusinessMetrics

@@ -1,8 +1,8 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
-using Samples.ServiceDefaults.Http;
+using Samples.BuildingBlocks.Http;
 
-namespace Samples.ServiceDefaults.Idempotency;
+namespace Samples.BuildingBlocks.Idempotency;
 
 /// <summary>
 /// The Idempotency-Key request header (IETF httpapi draft): a Structured Field String such as

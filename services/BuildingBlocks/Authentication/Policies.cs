@@ -1,4 +1,4 @@
-namespace Samples.ServiceDefaults.Authentication;
+namespace Samples.BuildingBlocks.Authentication;
 
 /// <summary>Authorization policy names shared by every service.</summary>
 public static class Policies

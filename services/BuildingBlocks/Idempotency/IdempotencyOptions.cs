@@ -1,4 +1,4 @@
-namespace Samples.ServiceDefaults.Idempotency;
+namespace Samples.BuildingBlocks.Idempotency;
 
 /// <summary>Bound from the "Idempotency" section (env: Idempotency__TableName).</summary>
 public sealed class IdempotencyOptions

@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2.Model;
 using Microsoft.AspNetCore.Http;
 
-namespace Samples.ServiceDefaults.Data;
+namespace Samples.BuildingBlocks.Data;
 
 /// <summary>
 /// A token unique to one request (to every retry of one Idempotency-Key, when the client sent one), written

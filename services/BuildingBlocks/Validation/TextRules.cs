@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Samples.ServiceDefaults.Validation;
+namespace Samples.BuildingBlocks.Validation;
 
 /// <summary>
 /// What free text must be before it is stored. Names must show something: a string of zero-width spaces,
