@@ -60,6 +60,35 @@ public sealed class TemplateTests
     }
 
     /// <summary>
+    /// The loops as this repository reads them (SamTemplate: what `make run`, the tests and `make new-service` see) make
+    /// exactly the resources cfn-lint's AWS::LanguageExtensions transform makes, by logical id and type: counting by type
+    /// here counts what CloudFormation creates.
+    /// </summary>
+    [Fact]
+    public async Task The_loops_expand_to_the_resources_cfn_lint_expands_them_to()
+    {
+        var (exitCode, output) = await Tools.RunAsync("python3", "-c", """
+            import sys, json
+            import cfnlint.decode
+            from cfnlint.template import Template
+            from cfnlint.template.transforms._language_extensions import language_extension
+            template, _ = cfnlint.decode.decode(sys.argv[1])
+            _, expanded = language_extension(Template(sys.argv[1], template, ["us-east-1"]))
+            print(json.dumps({name: resource["Type"] for name, resource in expanded["Resources"].items()}))
+            """, RepositoryLayout.Template);
+        Assert.True(exitCode == 0, output);
+
+        var expected = System.Text.Json.Nodes.JsonNode.Parse(output.Split('\n').Last(line => line.StartsWith('{')))!.AsObject()
+            .ToDictionary(pair => pair.Key, pair => pair.Value!.GetValue<string>());
+        var actual = Template.Resources.ToDictionary(resource => resource.LogicalId, resource => resource.Type);
+        Assert.Equal(CountByType(expected), CountByType(actual)); // first by type, so a difference names its type
+        Assert.Equal(expected.OrderBy(pair => pair.Key, StringComparer.Ordinal), actual.OrderBy(pair => pair.Key, StringComparer.Ordinal));
+    }
+
+    private static List<string> CountByType(Dictionary<string, string> resources) =>
+        [.. resources.GroupBy(pair => pair.Value).OrderBy(group => group.Key, StringComparer.Ordinal).Select(group => $"{group.Key}: {group.Count()}")];
+
+    /// <summary>
     /// Tables whose items expire by design (TTL) and that a stack may lose: chat connections, which end with API Gateway's
     /// two-hour limit, and Idempotency-Key records, kept 24 hours. Every other table holds users' data (what members wrote
     /// included), so a new service's table is durable unless it is added here with its reason.
