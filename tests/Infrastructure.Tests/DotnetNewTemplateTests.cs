@@ -94,6 +94,15 @@ public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
         await Succeeds("cfn-lint", Path.Combine(output, "infra", "template.yaml"));
     }
 
+    /// <summary>A copy with Products alone (no Users, no Chat) grows a service with `make new-service` as this repository does.</summary>
+    [Fact]
+    public async Task A_copy_with_products_alone_adds_a_service_with_make_new_service()
+    {
+        var output = await InstantiateAsync("products-alone", "--IncludeUsers", "false", "--IncludeChat", "false");
+
+        await NewServiceTests.AddsAServiceThatPassesItsTestsAsync(output, "Acme.Shop.sln");
+    }
+
     private async Task<string> InstantiateAsync(string name, params string[] options)
     {
         var output = Path.Combine(work.FullName, name);

@@ -34,17 +34,25 @@ public sealed class NewServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_service_made_by_make_new_service_builds_and_passes_its_tests_and_the_template_tests_unedited()
+    public async Task A_service_made_by_make_new_service_builds_and_passes_its_tests_and_the_template_tests_unedited() =>
+        await AddsAServiceThatPassesItsTestsAsync(Copy, "Samples.sln");
+
+    /// <summary>
+    /// In <paramref name="root"/> (this repository's copy, or a `dotnet new` copy: DotnetNewTemplateTests), `make new-service
+    /// NAME=Orders`, then the checks a forker relies on: the solution keeps its lines, the template has the new function,
+    /// hook and routes, the copy builds with no warning, and the new service's tests, the template tests and cfn-lint pass.
+    /// </summary>
+    internal static async Task AddsAServiceThatPassesItsTestsAsync(string root, string solutionName)
     {
-        var solution = Path.Combine(Copy, "Samples.sln");
+        var solution = Path.Combine(root, solutionName);
         var directives = File.ReadLines(solution).Count(line => line.StartsWith('#'));
 
-        await Succeeds("make", NoEnvironment, "-C", Copy, "new-service", "NAME=Orders");
+        await Succeeds("make", NoEnvironment, "-C", root, "new-service", "NAME=Orders");
 
-        Assert.True(File.Exists(Path.Combine(Copy, "services", "Orders", "OrdersApi.cs")));
-        Assert.True(File.Exists(Path.Combine(Copy, "tests", "Orders.Tests", "OrdersApp.cs")));
+        Assert.True(File.Exists(Path.Combine(root, "services", "Orders", "OrdersApi.cs")));
+        Assert.True(File.Exists(Path.Combine(root, "tests", "Orders.Tests", "OrdersApp.cs")));
         Assert.Equal(directives, File.ReadLines(solution).Count(line => line.StartsWith('#'))); // `dotnet sln add` would drop them
-        var template = SamTemplate.Load(Path.Combine(Copy, "infra", "template.yaml"));
+        var template = SamTemplate.Load(Path.Combine(root, "infra", "template.yaml"));
         Assert.Contains("OrdersFunction", template.ServiceFunctions.Select(function => function.LogicalId));
         Assert.Contains("OrdersFunctionPreTrafficHook", template.Resources.Select(resource => resource.LogicalId));
         Assert.Equal([new TemplateRoute("ListOrders", "GET", "/orders", "NONE")], template.HttpApiRoutes("OrdersFunction").Take(1));
@@ -52,10 +60,10 @@ public sealed class NewServiceTests : IAsyncLifetime
         await Succeeds("dotnet", NoEnvironment, "build", solution, "-c", "Release", "--nologo", "-v", "quiet");
         // The copy's tests use this run's DynamoDB Local; its make-run keeper tests start this repository's jar.
         Dictionary<string, string> environment = new() { ["DYNAMODB_ENDPOINT"] = await DynamoDbEndpoint.UrlAsync(), ["DYNAMODB_LOCAL_JAR"] = DynamoDbLocal.FindJar()! };
-        await Succeeds("dotnet", environment, "test", Path.Combine(Copy, "tests", "Orders.Tests"), "-c", "Release", "--no-build", "--nologo");
-        await Succeeds("dotnet", environment, "test", Path.Combine(Copy, "tests", "Infrastructure.Tests"), "-c", "Release", "--no-build", "--nologo",
+        await Succeeds("dotnet", environment, "test", Path.Combine(root, "tests", "Orders.Tests"), "-c", "Release", "--no-build", "--nologo");
+        await Succeeds("dotnet", environment, "test", Path.Combine(root, "tests", "Infrastructure.Tests"), "-c", "Release", "--no-build", "--nologo",
             "--filter", "FullyQualifiedName!~DotnetNewTemplateTests&FullyQualifiedName!~NewServiceTests");
-        await Succeeds("cfn-lint", NoEnvironment, Path.Combine(Copy, "infra", "template.yaml"));
+        await Succeeds("cfn-lint", NoEnvironment, Path.Combine(root, "infra", "template.yaml"));
     }
 
     private static readonly Dictionary<string, string> NoEnvironment = [];

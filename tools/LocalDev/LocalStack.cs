@@ -1,14 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-//#if (IncludeChat)
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Samples.Chat.Authorizer;
-using Samples.Chat.Fanout;
-using Samples.Chat.Rooms;
-using Samples.ServiceDefaults.Authentication;
-//#endif
 
 namespace Samples.LocalDev;
 
@@ -61,9 +53,7 @@ public sealed class LocalStack : IAsyncDisposable
     private readonly List<Process> processes = [];
     private DynamoDbLocalKeeper? dynamoDb;
     //#if (IncludeChat)
-    private WebSocketGateway? gateway;
-    private ServiceProvider? fanOut;
-    private StreamEventSourceMapping? fanOutMapping;
+    private LocalChat? chat;
     //#endif
     private WebClientHost? webClient;
     private readonly ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
@@ -141,28 +131,8 @@ public sealed class LocalStack : IAsyncDisposable
         }
 
         //#if (IncludeChat)
-        log($"WebSocket gateway   starting on port {WebSocketGatewayPort} (stand-in for the WebSocket API, in front of chat)");
-        // The template's WebSocket API: its action routes, Chat's $connect authorizer, and the headers Chat's app reads.
-        var authorizer = new ChatAuthorizer(
-            CognitoTokenValidator.Create(new CognitoAuthOptions { Authority = Identity.Issuer, Audience = Identity.ClientId }),
-            loggerFactory.CreateLogger<ChatAuthorizer>());
-        var api = new WebSocketApi(
-            template.WebSocketActions("ChatApi"),
-            async (query, token) => await authorizer.AuthorizeAsync(query, "local:$connect", token) is { IsAllowed: true } decision ? decision.Context : null,
-            new IntegrationRequest(IntegrationHeaders.Key, IntegrationHeaders.ConnectionId, new Dictionary<string, string>
-            {
-                [IntegrationHeaders.UserId] = ChatAuthorizer.UserIdKey,
-                [IntegrationHeaders.DisplayName] = ChatAuthorizer.DisplayNameKey,
-            }));
-        gateway = await WebSocketGateway.StartAsync(
-            WebSocketGatewayPort, new Uri(Services.Single(s => s.Project == "Chat").Url), IntegrationKey, api, loggerFactory, cancellationToken);
-        log("Chat fan-out        reading MessagesTable's stream (stand-in for the event source mapping), delivering through the gateway");
-        var fanOutSettings = Services.Single(s => s.Project == "Chat").Environment.Select(pair => new KeyValuePair<string, string?>(pair.Key.Replace("__", ":", StringComparison.Ordinal), pair.Value))
-            .Append(new("DynamoDB:ServiceUrl", dynamoDb!.ServiceUrl));
-        fanOut = FanOutFunction.ConfigureServices(new ServiceCollection(), new ConfigurationBuilder().AddInMemoryCollection(fanOutSettings).Build(), loggerFactory).BuildServiceProvider();
-        fanOutMapping = await StreamEventSourceMapping.StartAsync(dynamoDb.ServiceUrl, "MessagesTable",
-            StreamEventSourceMapping.InProcess((input, token) => FanOutFunction.InvokeAsync(fanOut, input, token)), loggerFactory.CreateLogger<StreamEventSourceMapping>(), cancellationToken: cancellationToken);
-
+        chat = await LocalChat.StartAsync(
+            WebSocketGatewayPort, Services.Single(s => s.Project == "Chat"), IntegrationKey, Identity, dynamoDb!.ServiceUrl, template, log, loggerFactory, cancellationToken);
         //#endif
         log($"Browser client      starting on port {WebClientHost.Port} (web/)");
         webClient = await WebClientHost.StartAsync(
@@ -264,15 +234,9 @@ public sealed class LocalStack : IAsyncDisposable
         }
 
         //#if (IncludeChat)
-        if (fanOutMapping is not null)
+        if (chat is not null)
         {
-            await fanOutMapping.DisposeAsync();
-        }
-
-        fanOut?.Dispose();
-        if (gateway is not null)
-        {
-            await gateway.DisposeAsync();
+            await chat.DisposeAsync();
         }
 
         //#endif

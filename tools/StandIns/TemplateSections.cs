@@ -13,7 +13,7 @@ public static partial class TemplateSections
     /// <summary>What `make new-service` writes after a section's name in its header, so that it can be told apart.</summary>
     public const string GeneratedMark = "added by make new-service";
 
-    /// <summary>The lines [start, end) of a service's section: its header up to the next header or template directive.</summary>
+    /// <summary>The lines [start, end) of a service's section: its header up to the next header, `dotnet new` conditional or Outputs.</summary>
     public static (int Start, int End)? Section(IReadOnlyList<string> lines, string service)
     {
         var start = -1;
@@ -23,7 +23,7 @@ public static partial class TemplateSections
             {
                 start = index;
             }
-            else if (start >= 0 && (SectionHeader().IsMatch(lines[index]) || lines[index].StartsWith("  #if", StringComparison.Ordinal) || lines[index] == "Outputs:"))
+            else if (start >= 0 && (SectionRule().IsMatch(lines[index]) || Directive().IsMatch(lines[index]) || lines[index] == "Outputs:"))
             {
                 return (start, index);
             }
@@ -76,4 +76,12 @@ public static partial class TemplateSections
 
     [GeneratedRegex(@"^  # ={10,} ([A-Z][A-Za-z0-9]*) ")]
     private static partial Regex SectionHeader();
+
+    /// <summary>Any section's header: a service's, or the shared part's ("shared by every service", "generated for...").</summary>
+    [GeneratedRegex(@"^  # ={10,} ")]
+    private static partial Regex SectionRule();
+
+    /// <summary>A `dotnet new` conditional of the repository's template (a word right after the #, no space).</summary>
+    [GeneratedRegex(@"^  #[a-z]+\b")]
+    private static partial Regex Directive();
 }
