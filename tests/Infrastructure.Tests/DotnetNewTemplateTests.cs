@@ -10,6 +10,7 @@ namespace Samples.Infrastructure.Tests;
 /// this repository renamed; `--IncludeChat false` or `--IncludeUsers false` leave that service out, and each
 /// such copy builds and passes its own template tests (cfn-lint, the SAM transform, the resource rules).
 /// </summary>
+[Collection(RepositoryCopies.Name)]
 public sealed partial class DotnetNewTemplateTests : IAsyncLifetime
 {
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("dotnet-new-");

@@ -8,6 +8,7 @@ namespace Samples.Infrastructure.Tests;
 /// no warning, the new service's own tests pass, and so do the copy's template tests (which find the new function, API,
 /// table, alarms, hook and .http file by themselves) and cfn-lint. The solution keeps its `dotnet new` lines.
 /// </summary>
+[Collection(RepositoryCopies.Name)]
 public sealed class NewServiceTests : IAsyncLifetime
 {
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("new-service-");
@@ -73,4 +74,15 @@ public sealed class NewServiceTests : IAsyncLifetime
         var (exitCode, output) = await Tools.RunAsync(command, environment, arguments);
         Assert.True(exitCode == 0, $"{command} {string.Join(' ', arguments)} exited {exitCode}:\n{output[^Math.Min(output.Length, 4000)..]}");
     }
+}
+
+/// <summary>
+/// The tests that build and test whole copies of the repository (make new-service, dotnet new): one at a time, after
+/// the other tests of this project. Each copy's own tests start Lambda functions under the runtime and time their
+/// answers; several copies building at once on CI's two cores starved them.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RepositoryCopies
+{
+    public const string Name = "Copies of the repository";
 }

@@ -80,7 +80,7 @@ public sealed class SamBuildTests
         Assert.All(builds, build =>
         {
             var section = samconfig.Skip(build.index + 1).TakeWhile(line => !line.StartsWith('[')).ToList();
-            // The functions share ServiceDefaults (and Chat's ChatRooms): parallel publishes collide on their outputs.
+            // The functions share ServiceDefaults and BuildingBlocks (and Chat's Chat.Rooms): parallel publishes collide on their outputs.
             Assert.Contains(section, line => line.Replace(" ", "", StringComparison.Ordinal).StartsWith("parallel=false", StringComparison.Ordinal));
         });
     }
