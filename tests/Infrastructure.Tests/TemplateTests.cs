@@ -67,14 +67,8 @@ public sealed class TemplateTests
     [Fact]
     public async Task The_loops_expand_to_the_resources_cfn_lint_expands_them_to()
     {
-        var (exitCode, output) = await Tools.RunAsync("python3", "-c", """
-            import sys, json
-            import cfnlint.decode
-            from cfnlint.template import Template
-            from cfnlint.template.transforms._language_extensions import language_extension
-            template, _ = cfnlint.decode.decode(sys.argv[1])
-            _, expanded = language_extension(Template(sys.argv[1], template, ["us-east-1"]))
-            print(json.dumps({name: resource["Type"] for name, resource in expanded["Resources"].items()}))
+        var (exitCode, output) = await Tools.RunAsync("python3", "-c", Tools.LanguageExtensions + """
+            print(json.dumps({name: resource["Type"] for name, resource in template["Resources"].items()}))
             """, RepositoryLayout.Template);
         Assert.True(exitCode == 0, output);
 

@@ -6,49 +6,33 @@ namespace Samples.Infrastructure.Tests;
 internal static class Tools
 {
     /// <summary>
-    /// The start of a Python script (argv: the template, a JSON object of parameter values) that runs the SAM transform
-    /// as `sam deploy` would (function code stood in for) and defines, for what follows: <c>out</c> (the transformed
-    /// template), <c>params</c>, <c>conditions</c>, <c>holds(condition)</c> (Equals, Not, And, Or and Condition over
+    /// The start of a Python script (argv: the template) that defines <c>template</c>: the template after the
+    /// AWS::LanguageExtensions transform, as CloudFormation runs it before the SAM transform (cfn-lint's implementation:
+    /// Fn::ForEach, then Fn::FindInMap over literal keys), as plain JSON values.
+    /// </summary>
+    public const string LanguageExtensions = """
+        import os, sys, json
+        import cfnlint.decode
+        from cfnlint.template import Template
+        from cfnlint.template.transforms._language_extensions import language_extension
+        decoded, _ = cfnlint.decode.decode(sys.argv[1])
+        _, expanded = language_extension(Template(sys.argv[1], decoded, ["us-east-1"]))
+        template = json.loads(json.dumps(expanded))
+
+        """;
+
+    /// <summary>
+    /// The start of a Python script (argv: the template, a JSON object of parameter values) that runs, after
+    /// <see cref="LanguageExtensions"/>, the SAM transform as `sam deploy` would (function code stood in for) and defines,
+    /// for what follows: <c>out</c> (the transformed template), <c>params</c>, <c>conditions</c>, <c>holds(condition)</c> (Equals, Not, And, Or and Condition over
     /// parameters, as CloudFormation evaluates them) and <c>chosen(node)</c> (a value with its Fn::If, parameter Refs and
     /// AWS::NoValue resolved).
     /// </summary>
-    public const string SamTransform = """
-        import os, sys, json
+    public const string SamTransform = LanguageExtensions + """
         from samtranslator.translator.transform import transform
         from samtranslator.public.translator import ManagedPolicyLoader
-        from samtranslator.yaml_helper import yaml_parse
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-        template = yaml_parse(open(sys.argv[1]).read())
         given = json.loads(sys.argv[2])
-        # AWS::LanguageExtensions first, as CloudFormation runs it: Fn::ForEach (tools/StandIns/LanguageExtensions.cs
-        # says which forms are replaced), then Fn::FindInMap over literal keys, then the SAM transform alone.
-        def fill(node, ident, item):
-            if isinstance(node, dict):
-                if node == {"Ref": ident}: return item
-                if list(node) == ["Fn::Sub"] and isinstance(node["Fn::Sub"], str):
-                    text = node["Fn::Sub"].replace("${%s}" % ident, item)
-                    return text if "${" not in text else {"Fn::Sub": text}
-                if list(node) == ["Fn::Sub"]:
-                    return {"Fn::Sub": [node["Fn::Sub"][0].replace("${%s}" % ident, item), fill(node["Fn::Sub"][1], ident, item)]}
-                return {key.replace("${%s}" % ident, item): fill(value, ident, item) for key, value in node.items()}
-            if isinstance(node, list): return [fill(value, ident, item) for value in node]
-            return node
-        def expand(section):
-            out = {}
-            for key, value in section.items():
-                if key.startswith("Fn::ForEach::"):
-                    for item in value[1]: out.update(expand(fill(value[2], value[0], item)))
-                else: out[key] = value
-            return out
-        def mapped(node):
-            if isinstance(node, dict) and list(node) == ["Fn::FindInMap"] and all(isinstance(key, str) for key in node["Fn::FindInMap"]):
-                name, top, second = node["Fn::FindInMap"]
-                return template["Mappings"][name][top][second]
-            if isinstance(node, dict): return {key: mapped(value) for key, value in node.items()}
-            if isinstance(node, list): return [mapped(value) for value in node]
-            return node
-        for section in ("Resources", "Conditions", "Outputs"):
-            if section in template: template[section] = mapped(expand(template[section]))
         template["Transform"] = "AWS::Serverless-2016-10-31"
         for resource in template["Resources"].values():
             if resource["Type"] == "AWS::Serverless::Function":

@@ -197,14 +197,14 @@ public sealed partial class NewService
 
     private void WriteLines(string path, IEnumerable<string> lines) => File.WriteAllText(Path.Combine(root, path), string.Join('\n', lines));
 
-    [GeneratedRegex("^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)*$")]
+    [GeneratedRegex(@"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)*\z")]
     private static partial Regex PascalCase();
 
     /// <summary>A service of the local stack: <c>new("products", "Products", 5100, ...</c>.</summary>
     [GeneratedRegex(@"new\(""[a-z0-9-]+"", ""[A-Za-z0-9]+"", (\d{4}),")]
     private static partial Regex PortOfService();
 
-    [GeneratedRegex(@"\{([0-9A-F-]{36})\}""\s*$")]
+    [GeneratedRegex(@"\{([0-9A-F-]{36})\}""\s*\z")]
     private static partial Regex ProjectGuid();
 
     /// <summary>Demo's members about Products: its walk (ProductsAsync) and its check (IsProductAsync).</summary>

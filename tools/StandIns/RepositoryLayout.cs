@@ -11,10 +11,15 @@ public static class RepositoryLayout
 
     public static string StateDirectory => Path.Combine(Root, ".local");
 
-    /// <summary>The folder of a project under services/, where its {project}.csproj is: services/Products, services/Chat/Chat.Rooms...</summary>
+    /// <summary>
+    /// The folder of a project under services/, named as the project: services/Products, or one level down in a service
+    /// of several projects, services/Chat/Chat.Rooms.
+    /// </summary>
     public static string ProjectDirectory(string project) =>
-        Directory.EnumerateFiles(Path.Combine(Root, "services"), project + ".csproj", SearchOption.AllDirectories).Select(Path.GetDirectoryName).SingleOrDefault()
-        ?? throw new InvalidOperationException($"services/ has no {project}.csproj.");
+        new[] { Path.Combine(Root, "services", project) }
+            .Concat(Directory.EnumerateDirectories(Path.Combine(Root, "services")).Select(service => Path.Combine(service, project)))
+            .FirstOrDefault(directory => File.Exists(Path.Combine(directory, project + ".csproj")))
+        ?? throw new InvalidOperationException($"services/ has no {project}/{project}.csproj.");
 
     private static string FindRoot()
     {
