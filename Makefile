@@ -13,7 +13,7 @@ export LOCAL_PACKAGES
 BUILD_FLAGS = -c $(CONFIGURATION) --nologo
 LOCALDEV := dotnet tools/LocalDev/bin/$(CONFIGURATION)/net10.0/Samples.LocalDev.dll
 
-.PHONY: help tools build test test-aot test-e2e publish-aot run demo token new-service deploy bench bench-chat lint format template clean
+.PHONY: help tools build test test-aot test-e2e publish-aot run demo token new-service deploy bench bench-chat bench-runtime lint format template clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ bench: tools build ## Measure latency, throughput and cold start against their f
 
 bench-chat: tools build ## Only chat delivery to rooms of 100, 1,000 and 5,000 (15 ms a post); rewrites that section of docs/performance.md
 	dotnet bench/Bench/bin/$(CONFIGURATION)/net10.0/Samples.Bench.dll --configuration $(CONFIGURATION) --only chat
+
+bench-runtime: tools build ## Only the functions under the Lambda Runtime API, with the itemised cold start; rewrites that section of docs/performance.md
+	dotnet bench/Bench/bin/$(CONFIGURATION)/net10.0/Samples.Bench.dll --configuration $(CONFIGURATION) --only runtime
 
 lint: tools build ## cfn-lint the templates, check formatting, lint the GitHub Actions workflows
 	cfn-lint infra/template.yaml infra/github-deploy-role.yaml

@@ -58,17 +58,18 @@ var common = new Dictionary<string, string>
     ["Logging__LogLevel__Default"] = "Warning",
 };
 
+// `make bench-chat` (--only chat) and `make bench-runtime` (--only runtime): that part alone, written into
+// docs/performance.md in place of the one there.
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+// With --only runtime: --function Products (one service and the floor) and --build native or managed (one build).
+var onlyFunction = args.SkipWhile(a => a != "--function").Skip(1).FirstOrDefault();
+var onlyBuild = args.SkipWhile(a => a != "--build").Skip(1).FirstOrDefault();
 //#if (IncludeChat)
-// `make bench-chat` (--only chat): the chat section alone, written into docs/performance.md in place of the last one.
-if (args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault() == "chat")
+if (only == "chat")
 {
     var chatReport = new Report();
     await BenchChatAsync(chatReport);
-    var performance = Path.Combine(RepositoryLayout.Root, "docs", "performance.md");
-    var written = await File.ReadAllTextAsync(performance);
-    var start = written.IndexOf("\n## Chat ", StringComparison.Ordinal) is var at and >= 0 ? at + 1 : written.Length;
-    await File.WriteAllTextAsync(performance, written[..start].TrimEnd() + Environment.NewLine + Environment.NewLine + chatReport.ChatSection().TrimStart());
-    Console.WriteLine($"Wrote the chat section of {Path.GetRelativePath(RepositoryLayout.Root, performance)}.");
+    await chatReport.ReplaceSectionAsync(Report.ChatHeading, chatReport.ChatSection());
     return 0;
 }
 
@@ -79,8 +80,13 @@ var seeded = WriteToken.New(now);
 var product = Product.Create(seeded.Value, new ProductDraft("Espresso cup", "Porcelain, 80 ml.", 12.50m, "EUR", ["kitchen", "coffee"]), now, "bench");
 await repository.CreateAsync(product, seeded, CancellationToken.None);
 
-// Published the way `sam build` packages a function: ReadyToRun (managed runtime) and NativeAot=true.
-var bareDll = await Publisher.PublishAsync(Path.Combine("bench", "BareApp", "BareApp.csproj"), "BareApp", configuration);
+// Published the way `sam build` packages a function: ReadyToRun (managed runtime) and NativeAot=true; what
+// --only runtime --function/--build leaves out is not published.
+Task<AppBinary> PublishAsync(string project, string name, bool native = false) =>
+    (only is null or "runtime") && (onlyFunction is null || onlyFunction == name || name == "BareHandler") && (onlyBuild is null || onlyBuild == (native ? "native" : "managed"))
+        ? Publisher.PublishAsync(project, name, configuration, native)
+        : Task.FromResult(Publisher.Unpublished(name, native));
+var bareDll = only == "runtime" ? Publisher.Unpublished("BareApp", native: false) : await PublishAsync(Path.Combine("bench", "BareApp", "BareApp.csproj"), "BareApp");
 var productsProject = Path.Combine("services", "Products", "Products.csproj");
 //#if (IncludeUsers)
 var usersProject = Path.Combine("services", "Users", "Users.csproj");
@@ -89,16 +95,16 @@ var services = new[]
 {
     new BenchedService(
         "Products", "GET /products/{id}", $"/products/{product.Id}", Token: null,
-        await Publisher.PublishAsync(productsProject, "Products", configuration),
-        await Publisher.PublishAsync(productsProject, "Products", configuration, native: true),
+        await PublishAsync(productsProject, "Products"),
+        await PublishAsync(productsProject, "Products", native: true),
         new() { ["Products__TableName"] = "BenchProducts" },
         new GetItemRequest { TableName = "BenchProducts", Key = new() { ["id"] = new AttributeValue { S = product.Id } }, ConsistentRead = true },
         Seed: null),
     //#if (IncludeUsers)
     new BenchedService(
         "Users", "GET /users/me", "/users/me", token,
-        await Publisher.PublishAsync(usersProject, "Users", configuration),
-        await Publisher.PublishAsync(usersProject, "Users", configuration, native: true),
+        await PublishAsync(usersProject, "Users"),
+        await PublishAsync(usersProject, "Users", native: true),
         new() { ["Users__TableName"] = "BenchUsers" },
         new GetItemRequest { TableName = "BenchUsers", Key = new() { ["userId"] = new AttributeValue { S = Jwt.Subject(token) } }, ConsistentRead = true },
         Seed: new JsonObject { ["displayName"] = "Bench", ["bio"] = "Measures things." }),
@@ -106,6 +112,14 @@ var services = new[]
 };
 
 var report = new Report();
+if (only == "runtime")
+{
+    await BenchRuntimeAsync(report);
+    await report.ReplaceSectionAsync(Report.RuntimeHeading, report.RuntimeSection());
+    Console.WriteLine(report.RuntimeSummary());
+    return 0;
+}
+
 foreach (var service in services)
 {
     var environment = new Dictionary<string, string>(common.Concat(service.Environment));
@@ -119,29 +133,7 @@ foreach (var service in services)
 
 report.HttpFloor = await Bench.HttpFloorAsync(bareDll, common);
 
-// Under the Lambda Runtime API: each function's runtime client loop, started as Lambda starts it and fed API Gateway's
-// events, against the bare handler floor (one GetItem behind LambdaBootstrapBuilder), managed and Native AOT.
-var bareHandler = Path.Combine("bench", "BareHandler", "BareHandler.csproj");
-var lambda = new Dictionary<string, string>(common)
-{
-    ["BareHandler__TableName"] = "BenchProducts",
-    ["POWERTOOLS_LOG_LEVEL"] = "Warning",
-    ["POWERTOOLS_METRICS_NAMESPACE"] = "ServerlessSamples",
-};
-Console.WriteLine($"Under the Lambda Runtime API: {Bench.RuntimeColdStarts} cold starts and {Bench.RuntimeWarmInvocations} warm invocations per function and build.");
-var productRead = () => GatewayEvents.HttpApi("GET", $"/products/{product.Id}", routeKey: "GET /products/{id}");
-foreach (var native in new[] { false, true })
-{
-    var floor = await Publisher.PublishAsync(bareHandler, "BareHandler", configuration, native);
-    report.Runtime.Add(await Bench.RuntimeAsync("BareHandler", floor, lambda, productRead));
-    foreach (var service in services)
-    {
-        var lambdaEvent = service.Name == "Products"
-            ? productRead
-            : () => GatewayEvents.RestApi("GET", "/users/me", "/users/me", claims: GatewayEvents.CognitoClaims(Jwt.Subject(token), "members", issuer: identity.Issuer, audience: identity.ClientId));
-        report.Runtime.Add(await Bench.RuntimeAsync(service.Name, native ? service.Aot : service.Jit, new(lambda.Concat(service.Environment)), lambdaEvent));
-    }
-}
+await BenchRuntimeAsync(report);
 
 //#if (IncludeChat)
 await BenchChatAsync(report);
@@ -151,7 +143,54 @@ var path = Path.Combine(RepositoryLayout.Root, "docs", "performance.md");
 await File.WriteAllTextAsync(path, report.ToMarkdown());
 Console.WriteLine($"Wrote {Path.GetRelativePath(RepositoryLayout.Root, path)}.");
 Console.WriteLine(report.Summary());
+Console.WriteLine(report.RuntimeSummary());
 return 0;
+
+async Task BenchRuntimeAsync(Report into)
+{
+    // Under the Lambda Runtime API: each function's runtime client loop, started as Lambda starts it and fed API Gateway's
+    // events, against the bare handler floor (one GetItem behind LambdaBootstrapBuilder), managed and Native AOT.
+    var bareHandler = Path.Combine("bench", "BareHandler", "BareHandler.csproj");
+    var lambda = new Dictionary<string, string>(common)
+    {
+        ["BareHandler__TableName"] = "BenchProducts",
+        ["POWERTOOLS_LOG_LEVEL"] = "Warning",
+        ["POWERTOOLS_METRICS_NAMESPACE"] = "ServerlessSamples",
+    };
+    Console.WriteLine($"Under the Lambda Runtime API: {Bench.RuntimeColdStarts} cold starts and {Bench.RuntimeWarmInvocations} warm invocations per function and build.");
+    var productRead = () => GatewayEvents.HttpApi("GET", $"/products/{product.Id}", routeKey: "GET /products/{id}");
+    //#if (IncludeUsers)
+    var usersClaims = GatewayEvents.CognitoClaims(Jwt.Subject(token), "members", issuer: identity.Issuer, audience: identity.ClientId);
+    //#endif
+    foreach (var native in new[] { false, true }.Where(native => onlyBuild is null || onlyBuild == (native ? "native" : "managed")))
+    {
+        var functions = new List<RuntimeFunction> { new("BareHandler", await PublishAsync(bareHandler, "BareHandler", native), lambda, productRead) };
+        foreach (var service in services.Where(service => onlyFunction is null || service.Name == onlyFunction))
+        {
+            var function = new RuntimeFunction(service.Name, native ? service.Aot : service.Jit, new(lambda.Concat(service.Environment)), productRead);
+            //#if (IncludeUsers)
+            if (service.Name == "Users")
+            {
+                function = function with { Event = () => GatewayEvents.RestApi("GET", "/users/me", "/users/me", claims: usersClaims) };
+                // The profile the read finds: created through the function itself (a later run finds it there, 409).
+                await Bench.InvokeOnceAsync(function, GatewayEvents.RestApi("POST", "/users", "/users", service.Seed!.ToJsonString(), usersClaims), 201, 409);
+            }
+
+            //#endif
+            functions.Add(function);
+        }
+
+        into.Runtime.AddRange(await Bench.RuntimeAsync(functions));
+        Console.WriteLine($"  Start-up marks: {Bench.MarkedStarts} more starts of each.");
+        into.Startup.AddRange(await Bench.StartupAsync(functions));
+        if (!native)
+        {
+            // SnapStart is for managed runtimes: what its before-snapshot warm-up leaves to the first request after a restore.
+            Console.WriteLine($"  SnapStart: {Bench.MarkedStarts} restores of each service.");
+            into.SnapStart.AddRange(await Bench.StartupAsync(functions.Skip(1).ToList(), snapStart: true));
+        }
+    }
+}
 
 //#if (IncludeChat)
 // Chat delivery to rooms of 100, 1,000 and 5,000 members (Bench.Broadcast.cs).

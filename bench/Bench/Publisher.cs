@@ -23,9 +23,15 @@ internal sealed record AppBinary(string Path, bool Native)
 /// </summary>
 internal static class Publisher
 {
+    /// <summary>Where <see cref="PublishAsync"/> would put the binary, for a run that does not use it.</summary>
+    public static AppBinary Unpublished(string name, bool native) =>
+        new(Path.Combine(Output(name, native), native ? "bootstrap" : name + ".dll"), native);
+
+    private static string Output(string name, bool native) => Path.Combine(RepositoryLayout.StateDirectory, "bench", native ? name + "-aot" : name);
+
     public static async Task<AppBinary> PublishAsync(string project, string name, string configuration, bool native = false)
     {
-        var output = Path.Combine(RepositoryLayout.StateDirectory, "bench", native ? name + "-aot" : name);
+        var output = Output(name, native);
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryLayout.Root, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in new[]
         {

@@ -36,9 +36,6 @@ internal sealed partial class Report
 
     public LoadResult? HttpFloor { get; set; }
 
-    /// <summary>The functions under the Lambda Runtime API, the bare handler floor first, per build.</summary>
-    public List<RuntimeRun> Runtime { get; } = [];
-
     public string Summary() => string.Join(Environment.NewLine, Warm.Keys.Select(route =>
     {
         var warm = Warm[route].Max(run => run.App.P50 / run.Floor.P50);
@@ -154,29 +151,7 @@ internal sealed partial class Report
         if (Runtime.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine("## Under the Lambda Runtime API: init + first invocation, warm invocations, memory");
-            text.AppendLine();
-            text.AppendLine("Each function runs its real runtime client loop (Amazon.Lambda.RuntimeSupport) against a Runtime API served by");
-            text.AppendLine("the bench (tools/StandIns/LambdaRuntimeApi.cs), started as Lambda starts it (`dotnet` for the ReadyToRun build,");
-            text.AppendLine("`bootstrap` for Native AOT) and fed API Gateway's events: `GET /products/{id}` as HTTP API payload 2.0, `GET");
-            text.AppendLine("/users/me` as REST payload 1.0 with the Cognito authorizer's claims. The floor is the bare handler");
-            text.AppendLine("(bench/BareHandler): `LambdaBootstrapBuilder` and one `GetItem`, no ASP.NET Core, built the same way. Init + first");
-            text.AppendLine($"invocation is the median of {Bench.RuntimeColdStarts} starts, process start to the first answer; warm is");
-            text.AppendLine($"{Bench.RuntimeWarmInvocations} invocations one after another in one environment; memory is VmRSS after the first invocation.");
-            text.AppendLine("Tracing is on (segments to a local UDP port, as to Lambda's X-Ray daemon).");
-            text.AppendLine();
-            text.AppendLine("| function | build | init + first invocation | ratio to the floor | warm p50 | warm p99 | warm p50 ratio | memory after the first invocation |");
-            text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-            foreach (var run in Runtime)
-            {
-                var floor = Runtime.First(candidate => candidate.Function == "BareHandler" && candidate.Build == run.Build);
-                text.AppendLine($"| {run.Function} | {run.Build} | {run.ColdMedian:F0} ms | {run.ColdMedian / floor.ColdMedian:F2} | {run.Warm.P50:F2} ms | "
-                    + $"{run.Warm.P99:F2} ms | {run.Warm.P50 / floor.Warm.P50:F2} | {run.ResidentMedian:F0} MB |");
-            }
-
-            text.AppendLine();
-            text.AppendLine("Set beside lambda-perf's published `dotnet10` and Native AOT hello-world figures (above): those are real Lambda");
-            text.AppendLine("at 512 MB; these are this machine, so compare ratios and the managed-to-AOT gap, not milliseconds.");
+            text.Append(RuntimeSection());
         }
 
         //#if (IncludeChat)

@@ -35,6 +35,13 @@ public static class LambdaHosting
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME"));
 
     /// <summary>
+    /// How Lambda started this execution environment (AWS_LAMBDA_INITIALIZATION_TYPE): "on-demand",
+    /// "provisioned-concurrency" or "snap-start"; null outside Lambda.
+    /// </summary>
+    public static string? InitializationType { get; } =
+        IsRunningInLambda ? Environment.GetEnvironmentVariable("AWS_LAMBDA_INITIALIZATION_TYPE") : null;
+
+    /// <summary>
     /// Runs the app as a Lambda function behind the given API Gateway flavour, with Powertools logging, metrics
     /// and X-Ray tracing. Outside Lambda (AWS_LAMBDA_FUNCTION_NAME unset) the hosting library does nothing, so the
     /// same app runs on Kestrel. Events are (de)serialized by source-generated code: no reflection, so the same
@@ -54,6 +61,8 @@ public static class LambdaHosting
             builder.Services.AddAWSLambdaHosting(eventSource, new SourceGeneratorLambdaJsonSerializer<ProxyEventsJson>(), KeepGatewayRequestId);
         }
 
+        StartupMarks.Mark("Lambda event source added");
+
         if (!IsRunningInLambda)
         {
             return builder;
@@ -72,6 +81,7 @@ public static class LambdaHosting
         Amazon.Lambda.Core.SnapshotRestore.RegisterAfterRestore(() =>
         {
             ColdStart.Rearm();
+            StartupMarks.Rearm();
             return ValueTask.CompletedTask;
         });
 
@@ -83,6 +93,7 @@ public static class LambdaHosting
         builder.Logging.AddPowertoolsLogger();
         Logger.UseFormatter(new PowertoolsLogFormat());
         builder.Services.AddSingleton<IStartupFilter>(new LogKeysFirst());
+        StartupMarks.Mark("Powertools logging set up");
 
         // X-Ray subsegments for every DynamoDB call. Only inside Lambda: elsewhere there is no X-Ray daemon. One
         // client interface at a time, as Powertools documents for Native AOT (RegisterForAllServices is not
@@ -99,19 +110,26 @@ public static class LambdaHosting
             AWSXRayRecorder.Instance.ExceptionSerializationStrategy = new DefaultExceptionSerializationStrategy(stackFrameSize: 0);
         }
 
+        StartupMarks.Mark("X-Ray recorder set up");
+
         // Business metrics and the cold start as CloudWatch EMF (Observability/PowertoolsMetricsBridge.cs).
         PowertoolsMetricsBridge.AddPowertoolsMetrics(builder.Services, builder.Environment.ApplicationName);
         builder.Services.AddSingleton<IStartupFilter>(provider => provider.GetRequiredService<PowertoolsMetricsBridge>());
+        StartupMarks.Mark("Powertools metrics added");
         return builder;
     }
 
     /// <summary>API Gateway's request id becomes the correlation id of requests that bring none (Http/CorrelationId.cs).</summary>
     private static void KeepGatewayRequestId(HostingOptions options) =>
-        options.PostMarshallItemsFeature = (items, request, _) => items.Items[GatewayRequestIdItem] = request switch
+        options.PostMarshallItemsFeature = (items, request, _) =>
         {
-            APIGatewayHttpApiV2ProxyRequest http => http.RequestContext?.RequestId,
-            APIGatewayProxyRequest rest => rest.RequestContext?.RequestId, // REST and WebSocket events
-            _ => null,
+            StartupMarks.Mark("event marshalled");
+            items.Items[GatewayRequestIdItem] = request switch
+            {
+                APIGatewayHttpApiV2ProxyRequest http => http.RequestContext?.RequestId,
+                APIGatewayProxyRequest rest => rest.RequestContext?.RequestId, // REST and WebSocket events
+                _ => null,
+            };
         };
 
     /// <summary>

@@ -36,6 +36,16 @@ public static class ChildProcess
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
+    /// <summary>RssAnon and RssFile of the process, in bytes.</summary>
+    public static (long Anonymous, long File) ResidentSplit(int pid)
+    {
+        var status = File.ReadLines($"/proc/{pid}/status").ToList();
+        long Kilobytes(string key) => long.Parse(
+            status.First(line => line.StartsWith(key, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+            System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        return (Kilobytes("RssAnon:"), Kilobytes("RssFile:"));
+    }
+
     public static void EnsurePortIsFree(int port)
     {
         try

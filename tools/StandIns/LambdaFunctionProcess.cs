@@ -36,6 +36,12 @@ public sealed class LambdaFunctionProcess : IAsyncDisposable
     public long ResidentBytes => ChildProcess.ResidentBytes(process.Id);
 
     /// <summary>
+    /// The resident memory split (/proc status RssAnon, RssFile): what the process allocated, and the pages of its
+    /// executable and libraries it has touched. Both count in VmRSS.
+    /// </summary>
+    public (long Anonymous, long File) ResidentSplit => ChildProcess.ResidentSplit(process.Id);
+
+    /// <summary>
     /// Starts the function whose entry point is <paramref name="executable"/>: <c>{Assembly}.dll</c> (managed) or
     /// <c>bootstrap</c> (Native AOT), with Lambda's environment and the function's own variables.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
@@ -11,7 +12,8 @@ namespace Samples.StandIns;
 /// Lambda's Runtime API (version 2018-06-01) as one execution environment's runtime client sees it through
 /// AWS_LAMBDA_RUNTIME_API: the function long-polls <c>GET /runtime/invocation/next</c> for an event, answers it with
 /// <c>POST /runtime/invocation/{id}/response</c> or <c>/error</c>, or reports a failed init with
-/// <c>POST /runtime/init/error</c>. The tests and the bench queue events and await the answers, so a function runs
+/// <c>POST /runtime/init/error</c>; under SnapStart it asks <c>GET /runtime/restore/next</c> after its before-snapshot
+/// hooks. The tests and the bench queue events and await the answers, so a function runs
 /// here exactly as its runtime client loop runs in Lambda. One function process per instance.
 /// </summary>
 public sealed class LambdaRuntimeApi : IAsyncDisposable
@@ -22,6 +24,8 @@ public sealed class LambdaRuntimeApi : IAsyncDisposable
     private readonly Channel<Invocation> events = Channel.CreateUnbounded<Invocation>();
     private readonly ConcurrentDictionary<string, Invocation> inFlight = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource<InvocationResult> initError = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long firstPoll;
+    private long restore;
 
     private LambdaRuntimeApi(WebApplication app, string functionArn)
     {
@@ -34,6 +38,18 @@ public sealed class LambdaRuntimeApi : IAsyncDisposable
 
     /// <summary>The function ARN sent with every event.</summary>
     public string FunctionArn { get; }
+
+    /// <summary>
+    /// When the runtime client first asked for an event (<see cref="Stopwatch.GetTimestamp"/>): the end of
+    /// the init phase, as Lambda counts Init Duration. Zero until then.
+    /// </summary>
+    public long FirstPollTimestamp => Interlocked.Read(ref firstPoll);
+
+    /// <summary>
+    /// When a SnapStart runtime client (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start) asked to be restored, its before-snapshot
+    /// hooks done: where Lambda would take the snapshot. Zero until then. The answer comes at once, as if restored.
+    /// </summary>
+    public long RestoreTimestamp => Interlocked.Read(ref restore);
 
     /// <summary>The init error the function reported, if it reported one.</summary>
     public Task<InvocationResult> InitError => initError.Task;
@@ -69,7 +85,9 @@ public sealed class LambdaRuntimeApi : IAsyncDisposable
     {
         app.MapGet(Prefix + "/invocation/next", async (HttpContext context) =>
         {
+            Interlocked.CompareExchange(ref firstPoll, Stopwatch.GetTimestamp(), 0);
             var invocation = await events.Reader.ReadAsync(context.RequestAborted);
+            invocation.HandedOut = Stopwatch.GetTimestamp();
             var headers = context.Response.Headers;
             headers["Lambda-Runtime-Aws-Request-Id"] = invocation.RequestId;
             headers["Lambda-Runtime-Deadline-Ms"] = invocation.Deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
@@ -82,6 +100,16 @@ public sealed class LambdaRuntimeApi : IAsyncDisposable
             Complete(requestId, await ReadAsync(context), errorType: null));
         app.MapPost(Prefix + "/invocation/{requestId}/error", async (string requestId, HttpContext context) =>
             Complete(requestId, await ReadAsync(context), context.Request.Headers["Lambda-Runtime-Function-Error-Type"].ToString() is { Length: > 0 } type ? type : "Unhandled"));
+        app.MapGet(Prefix + "/restore/next", () =>
+        {
+            Interlocked.CompareExchange(ref restore, Stopwatch.GetTimestamp(), 0);
+            return Results.Ok();
+        });
+        app.MapPost(Prefix + "/restore/error", async (HttpContext context) =>
+        {
+            initError.TrySetResult(new InvocationResult("restore", await ReadAsync(context), "Runtime.RestoreError"));
+            return Results.Accepted();
+        });
         app.MapPost(Prefix + "/init/error", async (HttpContext context) =>
         {
             var type = context.Request.Headers["Lambda-Runtime-Function-Error-Type"].ToString();
@@ -97,7 +125,7 @@ public sealed class LambdaRuntimeApi : IAsyncDisposable
             return Results.BadRequest(); // the real API answers 400 for an unknown or finished request id
         }
 
-        invocation.Result.TrySetResult(new InvocationResult(requestId, body, errorType));
+        invocation.Result.TrySetResult(new InvocationResult(requestId, body, errorType) { HandedOutTimestamp = invocation.HandedOut });
         return Results.Accepted();
     }
 
@@ -117,11 +145,16 @@ public sealed class LambdaRuntimeApi : IAsyncDisposable
     private sealed record Invocation(string RequestId, string Payload, DateTimeOffset Deadline, string TraceHeader)
     {
         public TaskCompletionSource<InvocationResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long HandedOut { get; set; }
     }
 }
 
 /// <summary>A function's answer to one event: its payload, or (with <see cref="ErrorType"/>) its error document.</summary>
 public sealed record InvocationResult(string RequestId, string Payload, string? ErrorType)
 {
+    /// <summary>When the runtime client received the event (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    public long HandedOutTimestamp { get; init; }
+
     public bool Succeeded => ErrorType is null;
 }

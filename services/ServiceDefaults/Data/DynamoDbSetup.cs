@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Samples.ServiceDefaults.Observability;
 
 namespace Samples.ServiceDefaults.Data;
 
@@ -18,30 +19,33 @@ public static class DynamoDbSetup
     internal static IServiceCollection AddDynamoDb(this IServiceCollection services)
     {
         services.AddOptions<DynamoDbOptions>().BindConfiguration(DynamoDbOptions.SectionName);
-        services.AddSingleton<IAmazonDynamoDB>(provider =>
-        {
-            var options = provider.GetRequiredService<IOptions<DynamoDbOptions>>().Value;
-            var config = new AmazonDynamoDBConfig
-            {
-                // Fail fast: a request whose table cannot be reached answers 503 in seconds (see
-                // DependencyFailureHandler), well inside API Gateway's 29 s, instead of hanging.
-                RetryMode = RequestRetryMode.Standard,
-                MaxErrorRetry = options.MaxRetries,
-                Timeout = options.AttemptTimeout,
-                ConnectTimeout = options.ConnectTimeout,
-                // An HttpClientFactory in the container is the client's: a proxy, or a test's fault injection.
-                HttpClientFactory = provider.GetService<HttpClientFactory>(),
-            };
-            if (string.IsNullOrWhiteSpace(options.ServiceUrl))
-            {
-                return new AmazonDynamoDBClient(config);
-            }
-
-            config.ServiceURL = options.ServiceUrl;
-            config.AuthenticationRegion = options.Region;
-            return new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), config);
-        });
+        services.AddSingleton<IAmazonDynamoDB>(provider => StartupMarks.Observe(CreateClient(provider)));
         return services;
+    }
+
+    private static AmazonDynamoDBClient CreateClient(IServiceProvider provider)
+    {
+        StartupMarks.Mark("DynamoDB client requested");
+        var options = provider.GetRequiredService<IOptions<DynamoDbOptions>>().Value;
+        var config = new AmazonDynamoDBConfig
+        {
+            // Fail fast: a request whose table cannot be reached answers 503 in seconds (see
+            // DependencyFailureHandler), well inside API Gateway's 29 s, instead of hanging.
+            RetryMode = RequestRetryMode.Standard,
+            MaxErrorRetry = options.MaxRetries,
+            Timeout = options.AttemptTimeout,
+            ConnectTimeout = options.ConnectTimeout,
+            // An HttpClientFactory in the container is the client's: a proxy, or a test's fault injection.
+            HttpClientFactory = provider.GetService<HttpClientFactory>(),
+        };
+        if (string.IsNullOrWhiteSpace(options.ServiceUrl))
+        {
+            return new AmazonDynamoDBClient(config);
+        }
+
+        config.ServiceURL = options.ServiceUrl;
+        config.AuthenticationRegion = options.Region;
+        return new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), config);
     }
 
     /// <summary>
