@@ -44,10 +44,18 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => StopCognito();
 AppDomain.CurrentDomain.UnhandledException += (_, _) => StopCognito();
 LocalIdentity identity;
 string token;
+var tokens = new List<string>();
 using (var cognito = new CognitoLocal(new HttpClient()))
 {
-    identity = await cognito.BootstrapAsync([new LocalUser("bench@example.com", "Bench-Passw0rd!", "Bench", IsAdmin: false)], CancellationToken.None);
-    token = await cognito.SignInAsync(identity.ClientId, "bench@example.com", "Bench-Passw0rd!", CancellationToken.None);
+    // Ten users: the chat rooms hold up to 10,000 connections, a user at most 1,000 of them (Bench.Broadcast.cs).
+    var users = Enumerable.Range(0, 10).Select(user => new LocalUser(user == 0 ? "bench@example.com" : $"bench{user}@example.com", "Bench-Passw0rd!", $"Bench {user}", IsAdmin: false)).ToList();
+    identity = await cognito.BootstrapAsync(users, CancellationToken.None);
+    foreach (var user in users)
+    {
+        tokens.Add(await cognito.SignInAsync(identity.ClientId, user.Email, user.Password, CancellationToken.None));
+    }
+
+    token = tokens[0];
 }
 
 var common = new Dictionary<string, string>
@@ -193,15 +201,15 @@ async Task BenchRuntimeAsync(Report into)
 }
 
 //#if (IncludeChat)
-// Chat delivery to rooms of 100, 1,000 and 5,000 members (Bench.Broadcast.cs).
+// Chat delivery to rooms of 100, 1,000, 5,000 and 10,000 members (Bench.Broadcast.cs).
 async Task BenchChatAsync(Report into)
 {
     var chatDll = await Publisher.PublishAsync(Path.Combine("services", "Chat", "Chat", "Chat.csproj"), "Chat", configuration);
     var chatEnvironment = new Dictionary<string, string>(common) { ["Chat__TableName"] = "BenchConnections", ["Chat__MessagesTableName"] = "BenchMessages" };
-    foreach (var (clients, messages) in new[] { (100, 20), (1000, 10), (5000, 3) })
+    foreach (var (clients, messages) in new[] { (100, 20), (1000, 10), (5000, 5), (10000, 3) })
     {
         Console.WriteLine($"Chat: a message to {clients} clients in one room, {messages} times, {Bench.PostLatency.TotalMilliseconds:F0} ms per post.");
-        into.Broadcasts.Add(await Bench.ChatDeliveryAsync(chatDll, chatEnvironment, dynamoDbLocal.ServiceUrl, identity, token, clients, messages));
+        into.Broadcasts.Add(await Bench.ChatDeliveryAsync(chatDll, chatEnvironment, dynamoDbLocal.ServiceUrl, identity, tokens, clients, messages));
     }
 }
 //#endif

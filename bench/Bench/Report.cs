@@ -162,6 +162,12 @@ internal sealed partial class Report
         }
 
         //#endif
+        if (Runtime.Count > 0)
+        {
+            text.AppendLine();
+            text.Append(CostSection());
+        }
+
 
         return text.ToString();
     }

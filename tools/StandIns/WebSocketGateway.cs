@@ -61,6 +61,12 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
     /// </summary>
     public TimeSpan PostDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// An access key id whose SigV4-signed calls to /@connections are accepted as well as the integration key's: the
+    /// Management API client of the AWS SDK (ManagementApiMessenger), as the chat benchmark runs the fan-out.
+    /// </summary>
+    public string? SignedBy { get; set; }
+
     /// <summary>Called after each event the integration answered, with its route key and how long it took (the benchmark's probe).</summary>
     public Action<string, TimeSpan>? EventAnswered { get; set; }
 
@@ -329,10 +335,18 @@ public sealed partial class WebSocketGateway : IAsyncDisposable
         return await events.SendAsync(request, cancellationToken);
     }
 
-    /// <summary>The key stands in for the IAM signature the Management API wants.</summary>
+    /// <summary>
+    /// The key stands in for the IAM signature the Management API wants; or, with <see cref="SignedBy"/>, a call the AWS
+    /// SDK's client signed (SigV4 for execute-api) with that access key. The signature itself is not checked: the
+    /// stand-in holds no secret, and what the bench measures is the real client's work, signing and retries included.
+    /// </summary>
     private bool IsManagementCall(HttpContext context) =>
-        context.Request.Headers[api.Integration.KeyHeader].ToString() is { } presented
-        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(integrationKey));
+        (context.Request.Headers[api.Integration.KeyHeader].ToString() is { } presented
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(integrationKey)))
+        || (SignedBy is { Length: > 0 } accessKey
+            && context.Request.Headers.Authorization.ToString() is var authorization
+            && authorization.StartsWith($"AWS4-HMAC-SHA256 Credential={accessKey}/", StringComparison.Ordinal)
+            && authorization.Contains("/execute-api/aws4_request", StringComparison.Ordinal));
 
     /// <summary>Ids shaped like API Gateway's: 12 random bytes, base64.</summary>
     private static string NewConnectionId() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('/', '_').Replace('+', '-');

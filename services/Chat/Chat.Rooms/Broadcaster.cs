@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
@@ -77,34 +78,64 @@ public sealed partial class Broadcaster(
 
     private async Task<int> DeliverAsync(string? originConnectionId, string room, ReadOnlyMemory<byte> frame, bool toOrigin, CancellationToken cancellationToken)
     {
+        // One stream of members for the whole room, not a page at a time: the posts in flight stay at the limit across
+        // page boundaries (no page waits for its slowest post), and the next page is read while this one is posted.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.BroadcastParallelism, CancellationToken = cancellationToken };
         var delivered = 0;
-        await foreach (var members in connections.MembersAsync(room, cancellationToken))
+        var members = MembersReadAheadAsync(room, cancellationToken);
+        await Parallel.ForEachAsync(members, parallel, async (member, token) =>
         {
-            await Parallel.ForEachAsync(members.Where(member => toOrigin || member.ConnectionId != originConnectionId), parallel, async (member, token) =>
+            if (!toOrigin && member.ConnectionId == originConnectionId)
             {
-                // Each post has its own deadline: one slow endpoint cannot hold the broadcast.
-                using var post = CancellationTokenSource.CreateLinkedTokenSource(token);
-                post.CancelAfter(options.Value.PostTimeout);
-                try
+                return;
+            }
+
+            // Each post has its own deadline: one slow endpoint cannot hold the broadcast.
+            using var post = CancellationTokenSource.CreateLinkedTokenSource(token);
+            post.CancelAfter(options.Value.PostTimeout);
+            try
+            {
+                if (await messenger.PostAsync(member.ConnectionId, frame, post.Token) == Delivery.Delivered)
                 {
-                    if (await messenger.PostAsync(member.ConnectionId, frame, post.Token) == Delivery.Delivered)
-                    {
-                        Interlocked.Increment(ref delivered);
-                    }
-                    else if (member.ConnectionId != originConnectionId && stale.IsPastOpening(member.ConnectedAt))
-                    {
-                        await stale.RemoveAsync(member.ConnectionId, member.UserId, token);
-                    }
+                    Interlocked.Increment(ref delivered);
                 }
-                catch (Exception exception) when (!token.IsCancellationRequested)
+                else if (member.ConnectionId != originConnectionId && stale.IsPastOpening(member.ConnectedAt))
                 {
-                    LogDeliveryFailed(logger, member.ConnectionId, exception);
+                    await stale.RemoveAsync(member.ConnectionId, member.UserId, token);
                 }
-            });
-        }
+            }
+            catch (Exception exception) when (!token.IsCancellationRequested)
+            {
+                LogDeliveryFailed(logger, member.ConnectionId, exception);
+            }
+        });
 
         return delivered;
+    }
+
+    /// <summary>The room's members, page after page of the room index, each page's Query started before the previous page is handed out.</summary>
+    private async IAsyncEnumerable<RoomConnection> MembersReadAheadAsync(string room, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pages = connections.MembersAsync(room, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var next = pages.MoveNextAsync().AsTask();
+        try
+        {
+            while (await next)
+            {
+                var page = pages.Current;
+                next = pages.MoveNextAsync().AsTask();
+                foreach (var member in page)
+                {
+                    yield return member;
+                }
+            }
+        }
+        finally
+        {
+            // A read-ahead still running when the broadcast stops early (cancelled) ends before its enumerator is disposed.
+            await Task.WhenAny(next);
+            await pages.DisposeAsync();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not close connection {ConnectionId}")]

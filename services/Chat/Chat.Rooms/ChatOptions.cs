@@ -50,8 +50,15 @@ public sealed class ChatOptions : TableServiceOptions
     [Range(1, 10000)]
     public int DeliveryPageSize { get; set; } = 1000;
 
-    /// <summary>How many connections a broadcast posts to at once.</summary>
-    public int BroadcastParallelism { get; set; } = 32;
+    /// <summary>
+    /// How many connections a broadcast posts to at once. At 64 and the milliseconds a post takes, one fan-out sends
+    /// some thousands of posts a second: a 5,000-member room in about a second (docs/performance.md), within the
+    /// account's API Gateway throttle (10,000 requests a second, bursts of 5,000, shared by every API of the account in
+    /// the Region), which a throttled post is retried under (ManagementApiMessenger). docs/chat-scale.md says when to
+    /// lower it.
+    /// </summary>
+    [Range(1, 1000)]
+    public int BroadcastParallelism { get; set; } = 64;
 
     /// <summary>
     /// How long one post to one connection may take, its retries included, before the broadcast gives up on it: more
