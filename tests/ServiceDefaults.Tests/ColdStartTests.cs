@@ -31,6 +31,23 @@ public sealed class ColdStartTests
     }
 
     [Fact]
+    public async Task Under_SnapStart_the_warm_up_runs_before_the_restore_and_the_first_request_after_it_is_the_cold_start()
+    {
+        var (marks, output, requestIds) = await ColdStartAsync("snap-start");
+
+        // The marks start again at the restore: the warm-up's /health set DynamoDB up before it, so the first real
+        // request makes no DescribeTable, and its GetItem is the first DynamoDB request after the restore.
+        Assert.Contains("restored", marks.Keys);
+        Assert.DoesNotContain("DescribeTable sent", marks.Keys);
+        Assert.True(marks["restored"] < marks["GetItem sent"]);
+        // The real requests' lines (the warm-up's, written while the runtime still wraps the console, are not them).
+        var lines = LambdaLogs.AssertEveryLineIsPowertoolsJson([.. output.Where(line => requestIds.Any(line.Contains))], "products");
+        bool ColdStartOf(string requestId) => lines.First(line => line["function_request_id"]?.GetValue<string>() == requestId)["cold_start"]!.GetValue<bool>();
+        Assert.True(ColdStartOf(requestIds[0]));
+        Assert.False(ColdStartOf(requestIds[1]));
+    }
+
+    [Fact]
     public async Task No_data_protection_key_is_made_while_the_host_starts()
     {
         await using var app = new ProductsApp();
@@ -42,8 +59,14 @@ public sealed class ColdStartTests
         Assert.Empty(keys.GetAllElements());
     }
 
-    /// <summary>Products started as Lambda starts it, two events (the second makes it write its marks), the marks by name.</summary>
-    private static async Task<Dictionary<string, long>> MarksOfAColdStartAsync(string initializationType)
+    private static async Task<Dictionary<string, long>> MarksOfAColdStartAsync(string initializationType) =>
+        (await ColdStartAsync(initializationType)).Marks;
+
+    /// <summary>
+    /// Products started as Lambda starts it, two events (the second makes it write its marks): the marks by name, what
+    /// the function wrote, and the two events' request ids.
+    /// </summary>
+    private static async Task<(Dictionary<string, long> Marks, IReadOnlyList<string> Output, string[] RequestIds)> ColdStartAsync(string initializationType)
     {
         var marksFile = Path.Combine(Path.GetTempPath(), $"startup-marks-{Guid.NewGuid():N}.tsv");
         var table = await TestTables.CreateAsync("ProductsTable");
@@ -51,17 +74,24 @@ public sealed class ColdStartTests
         environment["SAMPLES_STARTUP_MARKS"] = marksFile;
         environment["AWS_LAMBDA_INITIALIZATION_TYPE"] = initializationType;
         var missing = Samples.BuildingBlocks.Data.WriteToken.New(DateTimeOffset.UtcNow).Value; // a well-formed id of no product
+        var requestIds = new List<string>();
+        IReadOnlyList<string> output;
         await using (var function = await LambdaFunction.StartAsync("Products", "Products", "ProductsFunction", environment))
         {
             foreach (var _ in new[] { 1, 2 })
             {
-                var answer = await function.InvokeForAnswerAsync(GatewayEvents.HttpApi("GET", "/products/" + missing, routeKey: "GET /products/{id}"));
-                Assert.Equal(404, answer.StatusCode());
+                var result = await function.InvokeAsync(GatewayEvents.HttpApi("GET", "/products/" + missing, routeKey: "GET /products/{id}"));
+                Assert.True(result.Succeeded, result.Payload);
+                Assert.Equal(404, System.Text.Json.Nodes.JsonNode.Parse(result.Payload)!.AsObject().StatusCode());
+                requestIds.Add(result.RequestId);
             }
+
+            output = await function.SettledOutputAsync();
         }
 
         var lines = await File.ReadAllLinesAsync(marksFile, TestContext.Current.CancellationToken);
         File.Delete(marksFile);
-        return lines.Select(line => line.Split('\t', 2)).ToDictionary(parts => parts[1], parts => long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture));
+        var marks = lines.Select(line => line.Split('\t', 2)).ToDictionary(parts => parts[1], parts => long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture));
+        return (marks, output, [.. requestIds]);
     }
 }
