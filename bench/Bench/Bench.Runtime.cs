@@ -29,13 +29,17 @@ internal static partial class Bench
     public const int RuntimeColdStarts = 11;
     public const int RuntimeWarmInvocations = 500;
 
+    /// <summary>Invocations before the warm ones are timed: a warm environment has served many (and the JIT has tiered up).</summary>
+    public const int RuntimeWarmUpInvocations = 300;
+
     /// <summary>
     /// Functions run the way Lambda runs them: each process started against a fresh Runtime API (the managed build with
     /// `dotnet`, the AOT build as `bootstrap`), timed from the process start to the answer to its first event: init and
     /// first invocation, what Lambda bills as Init Duration plus the first Duration. The functions of one build take
     /// turns, the first of a round rotating, so a busy moment of this shared machine lands on all of them alike. Then,
-    /// in one environment each, <see cref="RuntimeWarmInvocations"/> events one after another (Lambda gives one
-    /// environment one event at a time); the resident memory is read after each first invocation.
+    /// in one environment each, <see cref="RuntimeWarmUpInvocations"/> untimed events and <see cref="RuntimeWarmInvocations"/>
+    /// timed ones, one after another (Lambda gives one environment one event at a time); the resident memory is read
+    /// after each first invocation.
     /// </summary>
     public static async Task<List<RuntimeRun>> RuntimeAsync(IReadOnlyList<RuntimeFunction> functions)
     {
@@ -61,9 +65,10 @@ internal static partial class Bench
         {
             await using var runtimeApi = await LambdaRuntimeApi.StartAsync();
             await using var process = LambdaFunctionProcess.Start(runtimeApi, function.Binary.Path, function.Name, function.Environment);
-            Ok(function.Name, await runtimeApi.InvokeAsync(function.Event().ToJsonString(), TimeSpan.FromSeconds(30)), process);
-            var warm = await Load.RunAsync(function.Name, 1, RuntimeWarmInvocations, async () =>
-                Ok(function.Name, await runtimeApi.InvokeAsync(function.Event().ToJsonString(), TimeSpan.FromSeconds(30)), process));
+            Func<Task> invoke = async () => Ok(function.Name, await runtimeApi.InvokeAsync(function.Event().ToJsonString(), TimeSpan.FromSeconds(30)), process);
+            await Load.RunAsync("warm-up", 1, RuntimeWarmUpInvocations, invoke);
+            await Task.Delay(TimeSpan.FromSeconds(1)); // the JIT's tier-1 compilations, queued by the warm-up, finish
+            var warm = await Load.RunAsync(function.Name, 1, RuntimeWarmInvocations, invoke);
             var run = new RuntimeRun(function.Name, function.Build, cold[function.Name], warm, resident[function.Name]);
             Console.WriteLine($"  {function.Name,-12} {run.Build,-10} init + first invocation {run.ColdMedian:F0} ms (median of {RuntimeColdStarts}), "
                 + $"warm p50 {run.Warm.P50:F2} ms p99 {run.Warm.P99:F2} ms, {run.ResidentMedian:F0} MB after the first invocation "

@@ -93,7 +93,7 @@ internal sealed partial class Report
         text.AppendLine("/users/me` as REST payload 1.0 with the Cognito authorizer's claims. The floor is the bare handler");
         text.AppendLine("(bench/BareHandler): `LambdaBootstrapBuilder` and one `GetItem`, no ASP.NET Core, built the same way. Init + first");
         text.AppendLine($"invocation is the median of {Bench.RuntimeColdStarts} starts, process start to the first answer, the functions of a build");
-        text.AppendLine($"taking turns; warm is {Bench.RuntimeWarmInvocations} invocations one after another in one environment; memory is VmRSS after the");
+        text.AppendLine($"taking turns; warm is {Bench.RuntimeWarmInvocations} invocations one after another in one environment, after {Bench.RuntimeWarmUpInvocations} untimed; memory is VmRSS after the");
         text.AppendLine("first invocation: what the process allocated plus the pages of its executable and libraries it touched.");
         text.AppendLine("Tracing is on (segments to a local UDP port, as to Lambda's X-Ray daemon). `make bench-runtime` measures this section alone.");
         text.AppendLine();
