@@ -211,6 +211,13 @@ internal sealed partial class Report
                 + $"{fanOutBudgetMs / perMember:N0} |");
         }
 
+        if (!Broadcasts.Any(run => run.Clients == 10_000))
+        {
+            text.AppendLine();
+            text.AppendLine("No 10,000-member row in this run: `make bench` tries that room last, within 15 minutes, and its set-up did not finish");
+            text.AppendLine("in time here (10,000 handshakes, each sent the room's member list, so the set-up grows as the square of the room).");
+        }
+
         text.AppendLine();
         text.AppendLine("What API Gateway allows: the Management API has no documented rate per connection; its calls count against the");
         text.AppendLine("account's API Gateway throttle, 10,000 requests a second with bursts of 5,000, shared by every REST, HTTP and WebSocket");

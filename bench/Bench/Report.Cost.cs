@@ -10,11 +10,14 @@ internal sealed partial class Report
 {
     public const string CostHeading = "## What a request costs";
 
-    /// <summary>AWS's published prices, us-east-1, as read on the date below (per unit; "per million" prices divided out).</summary>
+    /// <summary>
+    /// AWS's published prices, us-east-1, as recorded here on the date below (per unit; "per million" prices divided
+    /// out). Check them against AWS's pricing pages before relying on the figures.
+    /// </summary>
     private static class Prices
     {
         public const string Region = "us-east-1 (N. Virginia)";
-        public const string ReadOn = "2026-12-07";
+        public const string RecordedOn = "2026-12-07";
         public const double LambdaArmGbSecond = 0.0000133334; // arm64, the template's architecture; first tier
         public const double LambdaRequest = 0.20 / 1e6;
         public const double HttpApiRequest = 1.00 / 1e6; // first 300 million a month, per 512 KB
@@ -39,7 +42,7 @@ internal sealed partial class Report
         var text = new StringBuilder();
         text.AppendLine(CostHeading);
         text.AppendLine();
-        text.AppendLine($"Priced with AWS's published on-demand prices for {Prices.Region}, read on {Prices.ReadOn} (bench/Bench/Report.Cost.cs holds");
+        text.AppendLine($"Priced with AWS's published on-demand prices for {Prices.Region}, as recorded on {Prices.RecordedOn} (bench/Bench/Report.Cost.cs holds");
         text.AppendLine($"them): Lambda arm64 ${Prices.LambdaArmGbSecond:0.0000000000} per GB-second and ${Prices.LambdaRequest * 1e6:F2} per million requests, HTTP API");
         text.AppendLine($"${Prices.HttpApiRequest * 1e6:F2} and REST API ${Prices.RestApiRequest * 1e6:F2} per million requests, WebSocket ${Prices.WebSocketMessage * 1e6:F2} per million messages");
         text.AppendLine($"(each post to a connection is one), DynamoDB on demand ${Prices.WriteRequestUnit * 1e6:F3} per million write and ${Prices.ReadRequestUnit * 1e6:F3} per million");

@@ -31,7 +31,7 @@ internal sealed partial class Report
         ["X-Ray recorder set up"] = "the X-Ray recorder (configuration, sampling, the UDP emitter) and DynamoDB registered for tracing",
         ["Powertools metrics added"] = "Powertools metrics registered",
         ["host built"] = "the service's own registrations (options, repository, validation, JSON context) and `builder.Build()`",
-        ["host started"] = "`UseServiceDefaults`, the endpoints mapped, `app.Run`: hosted services started, the pipeline built, the Lambda server started",
+        ["pipeline built"] = "`UseServiceDefaults`, the endpoints mapped, `app.Run`: the host's hosted services started, the middleware pipeline built",
         ["DynamoDB client requested"] = "the first service that needs the DynamoDB client is resolved",
         ["DynamoDB client created"] = "the DynamoDB client: its config, credentials, and the X-Ray handler with its AWS manifest",
         ["DescribeTable sent"] = "the start-up warm-up's DescribeTable leaves: endpoint rules, signing",

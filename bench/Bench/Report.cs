@@ -151,6 +151,7 @@ internal sealed partial class Report
         if (Runtime.Count > 0)
         {
             text.AppendLine();
+            text.AppendLine();
             text.Append(RuntimeSection());
         }
 
