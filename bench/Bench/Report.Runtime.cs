@@ -180,16 +180,17 @@ internal sealed partial class Report
           its runtime client. Those rows are ASP.NET Core's hosting itself; none of them is one of the service's own
           pieces, which each take well under a millisecond to register. Cut here: the data protection key the framework
           generated at start (about 5 ms), and the DynamoDB warm-up that ran beside the first request.
-        - **Native AOT, first invocation.** From the event handed over to the answer the service is within a few ms of the
-          floor: the marshalling into an ASP.NET Core request, the pipeline, the first DynamoDB call's set-up and the JSON.
+        - **Native AOT, first invocation.** From the event handed over to the answer the service takes about twice the
+          floor's time: the marshalling into an ASP.NET Core request, the pipeline's first run (authentication's is its largest
+          step), the first DynamoDB call's set-up with the X-Ray handler, and the JSON.
         - **Native AOT, memory.** "Mapped files" is mostly the executable's own pages, which the process touches as it runs:
           larger than the 40 MB target by itself, for the reason above. What the process allocates is a third of it.
         - **ReadyToRun.** Every row costs several times its Native AOT figure: code that ReadyToRun could not precompile
           (generic instantiations across assemblies, the AWS SDK's and the X-Ray recorder's reflection) is compiled by the
           JIT on first use, in init and again in the first request. SnapStart moves that out of the cold start.
         - **SnapStart.** The before-snapshot warm-up (`/health`, which calls DescribeTable, and the read route with a
-          token no one signed) sets up the DynamoDB client and the SDK's pipeline: after a restore, the first call costs
-          what a warm one does. It does not reach the rest of a real request's path: the hosting library turns a warm-up
+          token no one signed) sets up the DynamoDB client and the SDK's pipeline: after a restore, the first call no longer
+          pays their set-up (compare the GetItem rows on demand and after a restore). It does not reach the rest of a real request's path: the hosting library turns a warm-up
           request into an event without API Gateway's authorizer context, so the gateway-identity authentication, the
           endpoint's success path and a found item's JSON are first run by the first real request, as the rows after a
           restore show. The cold-start metric and log keys are the first request's by design.
