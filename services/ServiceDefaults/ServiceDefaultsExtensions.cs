@@ -148,7 +148,6 @@ public static class ServiceDefaultsExtensions
         }
 
         app.UseStartupMark("endpoint reached");
-        app.Lifetime.ApplicationStarted.Register(() => StartupMarks.Mark("host started"));
 
         // Operational endpoints for local runs and tooling; the API Gateway routes in
         // infra/template.yaml do not expose them.

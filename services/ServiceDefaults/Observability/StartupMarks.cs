@@ -21,8 +21,6 @@ public static class StartupMarks
     private static readonly List<(string Name, long At)> Marks = [];
     private static int requests;
 
-    public static bool Enabled => Target is not null;
-
     /// <summary>Notes that <paramref name="name"/> happened now, the first time only (later requests pass it again).</summary>
     public static void Mark(string name)
     {
