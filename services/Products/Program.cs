@@ -7,7 +7,8 @@ var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddIdempotencyKeys();
-builder.AddLambdaHosting(LambdaEventSource.HttpApi, readRoute: "/products?limit=1");
+// SnapStart warms the catalogue's two reads, the product a missing one (ids are 32 hexadecimal characters).
+builder.AddLambdaHosting(LambdaEventSource.HttpApi, new SnapStartWarmUp { AnonymousReads = ["/products?limit=1", "/products/" + new string('0', 32)] });
 
 builder.Services.AddTableServiceOptions<ProductsOptions, ProductsOptionsValidator>(ProductsOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<ProductRepository>();

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
@@ -45,10 +44,10 @@ public static class LambdaHosting
     /// Runs the app as a Lambda function behind the given API Gateway flavour, with Powertools logging, metrics
     /// and X-Ray tracing. Outside Lambda (AWS_LAMBDA_FUNCTION_NAME unset) the hosting library does nothing, so the
     /// same app runs on Kestrel. Events are (de)serialized by source-generated code: no reflection, so the same
-    /// call works in the managed runtime and in a Native AOT binary. With SnapStart, the pipeline is warmed before
-    /// the snapshot by <see cref="SnapshotWarmupRequests"/> on <paramref name="readRoute"/>.
+    /// call works in the managed runtime and in a Native AOT binary. With SnapStart, <paramref name="warmUp"/>'s events
+    /// run through the function before the snapshot (<see cref="SnapStartWarmUp"/>).
     /// </summary>
-    public static WebApplicationBuilder AddLambdaHosting(this WebApplicationBuilder builder, LambdaEventSource eventSource, string? readRoute = null)
+    public static WebApplicationBuilder AddLambdaHosting(this WebApplicationBuilder builder, LambdaEventSource eventSource, SnapStartWarmUp? warmUp = null)
     {
         // The REST and WebSocket events are payload 1.0 (APIGatewayProxyRequest), the HTTP API's are 2.0: each has
         // its own serializer context, as their nested types share names (ProxyRequestContext...).
@@ -68,10 +67,10 @@ public static class LambdaHosting
             return builder;
         }
 
-        // SnapStart (managed runtime only): these run only when a snapshot is taken, never on an on-demand init.
-        foreach (var request in SnapshotWarmupRequests(readRoute))
+        // SnapStart (managed runtime only): the warm-up runs only when Lambda takes a snapshot, never on another init.
+        if (InitializationType == "snap-start")
         {
-            builder.Services.AddAWSLambdaBeforeSnapshotRequest(request);
+            (warmUp ?? new SnapStartWarmUp()).RegisterBeforeSnapshot(builder.Services, eventSource);
         }
 
         // A restored snapshot is a new execution environment: its first request is the cold start, not the
@@ -131,32 +130,6 @@ public static class LambdaHosting
                 _ => null,
             };
         };
-
-    /// <summary>
-    /// What SnapStart runs through the whole pipeline before the snapshot is taken
-    /// (AddAWSLambdaBeforeSnapshotRequest), so the snapshot holds warm code rather than a cold pipeline:
-    /// /health (routing, problem details and a DescribeTable of the service's table: the DynamoDB client, its
-    /// credentials, signer and endpoint rules) and the service's own read route with a bearer token that cannot be
-    /// valid (JwtBearer fetches the pool's metadata and signing keys, then refuses it: a 401). Each warm-up runs
-    /// more than once, so none may write. Nothing in the answers is kept.
-    /// </summary>
-    public static IEnumerable<HttpRequestMessage> SnapshotWarmupRequests(string? readRoute = null)
-    {
-        if (readRoute is not null && (!readRoute.StartsWith('/') || readRoute.StartsWith("//", StringComparison.Ordinal)))
-        {
-            throw new ArgumentException("A warm-up route is a path of this app, such as /products?limit=1.", nameof(readRoute));
-        }
-
-        yield return new HttpRequestMessage(HttpMethod.Get, "/health");
-        if (readRoute is null)
-        {
-            yield break; // a service with no token-checked read route (Chat: its events need a connection)
-        }
-
-        var read = new HttpRequestMessage(HttpMethod.Get, readRoute);
-        read.Headers.Authorization = new AuthenticationHeaderValue("Bearer", WarmupToken);
-        yield return read;
-    }
 
     /// <summary>Runs <see cref="PowertoolsLogKeys"/> before the app's own middleware, so every line of a request has its keys.</summary>
     private sealed class LogKeysFirst : IStartupFilter

@@ -7,7 +7,8 @@ var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddIdempotencyKeys();
-builder.AddLambdaHosting(LambdaEventSource.RestApi, readRoute: "/users/me");
+// SnapStart warms a signed-in read: the gateway's identity, the profile's GetItem, the 404 of a user with none yet.
+builder.AddLambdaHosting(LambdaEventSource.RestApi, new SnapStartWarmUp { SignedInReads = ["/users/me"] });
 
 builder.Services.AddTableServiceOptions<UsersOptions, UsersOptionsValidator>(UsersOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<UserRepository>();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Samples.DeploymentHooks;
+using Samples.ServiceDefaults;
 
 namespace Samples.Chat.Tests;
 
@@ -365,6 +366,22 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
 
         Assert.Null(HealthCheck.Verdict(HealthTarget.WebSocketApi, healthy.ErrorType, healthy.Payload));
         Assert.Contains("503", HealthCheck.Verdict(HealthTarget.WebSocketApi, unhealthy.ErrorType, unhealthy.Payload), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Under_SnapStart_the_warm_up_is_a_disconnect_event_of_no_stored_connection_that_changes_nothing_and_posts_nothing()
+    {
+        var environment = await ChatEnvironmentAsync(table);
+        environment["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start";
+        await using var snapStart = await LambdaFunction.StartAsync("Chat", "Chat", "ChatFunction", environment);
+        var connected = await snapStart.InvokeForAnswerAsync(GatewayEvents.WebSocket("$connect", "conn-after-restore=", authorizerContext: Context("ada-sub", "Ada"), query: Room("lobby")));
+
+        Assert.Equal(Enumerable.Repeat("POST /$disconnect answered 200", SnapStartWarmUp.Rounds), LambdaLogs.WarmUpAnswers(await snapStart.SettledOutputAsync()));
+        Assert.Equal(200, connected.StatusCode()); // the first event after the restore
+        var items = await TestTables.SnapshotAsync(table);
+        Assert.Contains(items, item => item.Contains("conn-after-restore=", StringComparison.Ordinal));
+        Assert.DoesNotContain(items, item => item.Contains(SnapStartWarmUp.Subject, StringComparison.Ordinal));
+        Assert.Empty(managementApi.Requests);
     }
 
     /// <summary>As the template sets Chat's: the Management API endpoint of the API's stage (here the recorder).</summary>

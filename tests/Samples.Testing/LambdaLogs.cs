@@ -49,6 +49,20 @@ public static class LambdaLogs
         return lines;
     }
 
+    /// <summary>
+    /// The request log messages ("GET /users/me answered 404") of SnapStart's before-snapshot warm-up, in order: the
+    /// lines whose correlation id is a warm-up request's. The runtime client still prefixes the console then (its
+    /// timestamp, request id and level before the JSON), so the JSON is read from its first brace.
+    /// </summary>
+    public static IReadOnlyList<string> WarmUpAnswers(IReadOnlyList<string> output) =>
+        [.. output.Select(line => line.IndexOf('{', StringComparison.Ordinal) is var at and >= 0 ? line[at..] : "")
+            .Where(json => json.Contains(ServiceDefaults.SnapStartWarmUp.Subject, StringComparison.Ordinal))
+            .Select(Parse)
+            .Where(json => json["correlation_id"]?.GetValue<string>().StartsWith(ServiceDefaults.SnapStartWarmUp.Subject, StringComparison.Ordinal) == true)
+            .Select(json => json["message"]!.GetValue<string>())
+            .Where(message => message.Contains(" answered ", StringComparison.Ordinal))
+            .Select(message => message[..message.LastIndexOf(" in ", StringComparison.Ordinal)])]; // without the time it took
+
     /// <summary>The EMF documents of the output.</summary>
     public static IReadOnlyList<JsonObject> MetricDocuments(IReadOnlyList<string> output) =>
         [.. output.Where(line => line.StartsWith('{')).Select(Parse).Where(json => json.ContainsKey("_aws"))];

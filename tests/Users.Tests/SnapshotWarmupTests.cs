@@ -1,65 +1,44 @@
-using System.Net;
-using System.Net.Http.Json;
-using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using Samples.ServiceDefaults;
 
 namespace Samples.Users.Tests;
 
 /// <summary>
-/// The requests SnapStart runs before the snapshot (LambdaHosting.SnapshotWarmupRequests, registered with
-/// AddAWSLambdaBeforeSnapshotRequest in Lambda) really warm what a first request needs: the pipeline, DynamoDB
-/// and the token validator with the pool's signing keys. They are answered without a 5xx, they can be repeated,
-/// and they change nothing. The cold-start flag is re-armed after a restore.
+/// What SnapStart runs before the snapshot (SnapStartWarmUp, registered by AddLambdaHosting), seen as Lambda runs it:
+/// Users started with AWS_LAMBDA_INITIALIZATION_TYPE=snap-start under the Runtime API stand-in, which answers its
+/// request to be restored. The warm-up is the path a first real request takes: the REST event read by the Lambda
+/// serializer, the authorizer's identity, the profile's GetItem, the problem answer; and it changes nothing.
 /// </summary>
+[Trait("Category", "LambdaRuntime")]
 public sealed class SnapshotWarmupTests
 {
     [Fact]
-    public async Task Warm_up_requests_fetch_the_signing_keys_touch_DynamoDB_and_change_nothing()
+    public async Task Before_the_snapshot_a_signed_in_read_reaches_the_profile_through_the_gateway_identity_and_writes_nothing()
     {
-        var cancel = TestContext.Current.CancellationToken;
-        await using var app = new UsersApp();
-        await app.InitializeAsync();
-        using (var owner = app.As("warm-sub"))
-        using (var created = await owner.PostAsJsonAsync("/users", UsersApp.Body(), cancel))
-        {
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        }
+        var table = await TestTables.CreateAsync("UsersTable");
+        var idempotencyTable = await TestTables.CreateAsync("IdempotencyTable");
+        var environment = await LambdaFunction.AppEnvironmentAsync("users", new Dictionary<string, string> { ["Users__TableName"] = table, ["Idempotency__TableName"] = idempotencyTable });
+        environment["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start";
+        var member = GatewayEvents.CognitoClaims("member-" + Guid.NewGuid().ToString("N")[..8]);
 
-        // A fresh host of the same app, as Lambda's init phase starts one: nothing fetched, nothing cached yet.
-        var issuer = new CountingIssuer();
-        await using var watched = app.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options => options.BackchannelHttpHandler = issuer)));
-        using var client = watched.CreateClient();
-        var dynamoDb = watched.Services.GetRequiredService<IAmazonDynamoDB>();
-        var before = await ItemsAsync(dynamoDb, app.Table, cancel);
+        await using var function = await LambdaFunction.StartAsync("Users", "Users", "UsersFunction", environment);
+        var read = await function.InvokeForAnswerAsync(GatewayEvents.RestApi("GET", "/users/me", "/users/me", claims: member));
+        var output = await function.SettledOutputAsync();
 
-        for (var round = 0; round < 3; round++) // the hosting library runs each warm-up several times
-        {
-            var answers = new List<HttpStatusCode>();
-            foreach (var request in LambdaHosting.SnapshotWarmupRequests("/users/me"))
-            {
-                using var response = await client.SendAsync(request, cancel);
-                answers.Add(response.StatusCode);
-            }
-
-            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Unauthorized], answers);
-        }
-
-        Assert.Contains(issuer.Requests, uri => uri.EndsWith("/.well-known/jwks.json", StringComparison.Ordinal));
-        Assert.Equal(before, await ItemsAsync(dynamoDb, app.Table, cancel));
+        // A 404 is the endpoint's answer after its GetItem: a request that had not been signed in would be a 401.
+        Assert.Equal(Enumerable.Repeat("GET /users/me answered 404", SnapStartWarmUp.Rounds), LambdaLogs.WarmUpAnswers(output));
+        Assert.Empty(await TestTables.SnapshotAsync(table));
+        Assert.Empty(await TestTables.SnapshotAsync(idempotencyTable));
+        Assert.Equal(404, read.StatusCode());
+        var lines = LambdaLogs.AssertEveryLineIsPowertoolsJson([.. output.Where(line => line.Contains(read.Header("X-Correlation-Id")!, StringComparison.Ordinal))], "users");
+        Assert.All(lines, line => Assert.True(line["cold_start"]!.GetValue<bool>())); // the first request after the restore
     }
 
     [Fact]
-    public void Warm_ups_are_this_apps_paths_and_health_alone_without_a_read_route()
+    public void Warm_up_reads_are_paths_of_this_app()
     {
-        Assert.Equal(3, LambdaHosting.WarmupToken.Split('.').Length);
-        Assert.Throws<ArgumentException>(() => LambdaHosting.SnapshotWarmupRequests("https://example.com/users").ToList());
-        Assert.Throws<ArgumentException>(() => LambdaHosting.SnapshotWarmupRequests("//example.com/users").ToList());
-        Assert.Equal(["/health"], LambdaHosting.SnapshotWarmupRequests().Select(request => request.RequestUri!.OriginalString));
+        Assert.Throws<InvalidOperationException>(() => new SnapStartWarmUp { SignedInReads = ["https://example.com/users"] }.Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.RestApi).ToList());
+        Assert.Throws<InvalidOperationException>(() => new SnapStartWarmUp { AnonymousReads = ["//example.com/users"] }.Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.HttpApi).ToList());
+        Assert.Single(new SnapStartWarmUp().Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.WebsocketApi));
     }
 
     [Fact]
@@ -74,28 +53,5 @@ public sealed class SnapshotWarmupTests
         ColdStart.Rearm(); // SnapStart restore
         Assert.True(ColdStart.Of(new Microsoft.AspNetCore.Http.DefaultHttpContext()));
         Assert.True(ColdStart.Of(first));
-    }
-
-    private static async Task<string> ItemsAsync(IAmazonDynamoDB dynamoDb, string table, CancellationToken cancel)
-    {
-        var scan = await dynamoDb.ScanAsync(new ScanRequest { TableName = table, ConsistentRead = true }, cancel);
-        return string.Join("\n", scan.Items.Select(item => string.Join(",", item.OrderBy(pair => pair.Key).Select(pair => $"{pair.Key}={pair.Value.S}{pair.Value.N}"))).Order());
-    }
-
-    /// <summary>The test issuer, recording what the app fetched from it.</summary>
-    private sealed class CountingIssuer : DelegatingHandler
-    {
-        public CountingIssuer()
-            : base(new TestIssuer())
-        {
-        }
-
-        public System.Collections.Concurrent.ConcurrentQueue<string> Requests { get; } = new();
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Requests.Enqueue(request.RequestUri!.ToString());
-            return base.SendAsync(request, cancellationToken);
-        }
     }
 }
