@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Samples.BuildingBlocks.Observability;
 
 namespace Samples.Chat.Tests;
 
@@ -42,6 +45,65 @@ public sealed class FanOutTests(SmallPagesChatApp app) : IClassFixture<SmallPage
                 await client.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task A_broadcast_cancelled_part_way_through_a_room_of_several_pages_stops_posting_and_ends_as_cancelled()
+    {
+        var room = "room-" + Guid.NewGuid().ToString("N")[..12];
+        var clients = new List<ChatClient>();
+        try
+        {
+            for (var i = 0; i < 3 * SmallPagesChatApp.PageSize + 2; i++)
+            {
+                clients.Add(await app.ConnectAsync($"member-{i}-{Guid.NewGuid():N}", room));
+            }
+
+            // Cancelled at the second page, while the read-ahead's Query for the next page may still be running: the
+            // broadcast waits for it before it lets go of the pages (disposing an iterator mid-step would throw).
+            using var cancel = new CancellationTokenSource();
+            var messenger = new CancellingMessenger(cancel, after: SmallPagesChatApp.PageSize + 1);
+            var services = app.FanOutServices;
+            var broadcaster = new Broadcaster(
+                messenger, services.GetRequiredService<ConnectionRepository>(), services.GetRequiredService<StaleConnections>(), services.GetRequiredService<BusinessMetrics>(),
+                Options.Create(new ChatOptions { BroadcastParallelism = 1 }), NullLogger<Broadcaster>.Instance);
+            var message = new ChatMessage(Guid.NewGuid().ToString("N"), room, new Sender("member-0", "Member 0"), "cut short", DateTimeOffset.UtcNow);
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => broadcaster.BroadcastAsync(message, cancel.Token));
+
+            Assert.Equal(SmallPagesChatApp.PageSize + 1, messenger.Posts);
+            Assert.Equal(3 * SmallPagesChatApp.PageSize + 2, (await services.GetRequiredService<ConnectionRepository>().MembersAsync(room, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken)).Sum(page => page.Count));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Delivers, and cancels the broadcast once it has posted <c>after</c> times.</summary>
+    private sealed class CancellingMessenger(CancellationTokenSource cancel, int after) : IConnectionMessenger
+    {
+        private int posts;
+
+        public int Posts => Volatile.Read(ref posts);
+
+        public Task<Delivery> PostAsync(string connectionId, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Interlocked.Increment(ref posts) == after)
+            {
+                cancel.Cancel();
+            }
+
+            return Task.FromResult(Delivery.Delivered);
+        }
+
+        public Task<bool> IsOpenAsync(string connectionId, CancellationToken cancellationToken) => Task.FromResult(true);
+
+        public Task CloseAsync(string connectionId, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [Fact]
