@@ -14,6 +14,13 @@ using Samples.StandIns;
 // start: process start to first authenticated 200 with a read, for the ReadyToRun and the Native AOT build,
 // against a bare minimal API started the same way. Everything is measured in this run on this machine; only
 // the ratios are compared with the targets (Report.cs).
+//#if (IncludeChat)
+if (args.FirstOrDefault() == "--chat-clients")
+{
+    return await ChatClientSwarm.RunAsync(args); // a chat room's clients, in a process of their own (Bench.Broadcast.cs)
+}
+
+//#endif
 var configuration = args.SkipWhile(a => a != "--configuration").Skip(1).FirstOrDefault() ?? "Release";
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 
@@ -72,6 +79,9 @@ var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 // With --only runtime: --function Products (one service and the floor) and --build native or managed (one build).
 var onlyFunction = args.SkipWhile(a => a != "--function").Skip(1).FirstOrDefault();
 var onlyBuild = args.SkipWhile(a => a != "--build").Skip(1).FirstOrDefault();
+// With --only chat: --rooms 100,5000 (the room sizes to measure, of 100, 1,000, 5,000 and 10,000).
+var rooms = (args.SkipWhile(a => a != "--rooms").Skip(1).FirstOrDefault() ?? "100,1000,5000,10000")
+    .Split(',').Select(size => int.Parse(size, System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
 //#if (IncludeChat)
 if (only == "chat")
 {
@@ -152,9 +162,6 @@ await File.WriteAllTextAsync(path, report.ToMarkdown());
 Console.WriteLine($"Wrote {Path.GetRelativePath(RepositoryLayout.Root, path)}.");
 Console.WriteLine(report.Summary());
 Console.WriteLine(report.RuntimeSummary());
-//#if (IncludeChat)
-await BenchLargestRoomAsync(report);
-//#endif
 return 0;
 
 async Task BenchRuntimeAsync(Report into)
@@ -209,32 +216,11 @@ async Task BenchChatAsync(Report into)
 {
     var chatDll = await Publisher.PublishAsync(Path.Combine("services", "Chat", "Chat", "Chat.csproj"), "Chat", configuration);
     var chatEnvironment = new Dictionary<string, string>(common) { ["Chat__TableName"] = "BenchConnections", ["Chat__MessagesTableName"] = "BenchMessages" };
-    foreach (var (clients, messages) in new[] { (100, 20), (1000, 10), (5000, 5) })
+    foreach (var (clients, messages) in new[] { (100, 20), (1000, 10), (5000, 5), (10_000, 3) }.Where(room => rooms.Contains(room.Item1)))
     {
         Console.WriteLine($"Chat: a message to {clients} clients in one room, {messages} times, {Bench.PostLatency.TotalMilliseconds:F0} ms per post.");
         into.Broadcasts.Add(await Bench.ChatDeliveryAsync(chatDll, chatEnvironment, dynamoDbLocal.ServiceUrl, identity, tokens, clients, messages));
     }
 }
 
-// The 10,000-member room, once the rest is written: its set-up (10,000 handshakes, each sent the room's members) takes
-// minutes, so it runs last and within a limit, and rewrites the chat and cost sections when it completes.
-async Task BenchLargestRoomAsync(Report into)
-{
-    const int clients = 10_000;
-    var limit = TimeSpan.FromMinutes(15);
-    Console.WriteLine($"Chat: a message to {clients} clients in one room, 3 times, {Bench.PostLatency.TotalMilliseconds:F0} ms per post (at most {limit.TotalMinutes:F0} min).");
-    var chatDll = Publisher.Unpublished("Chat", native: false);
-    var chatEnvironment = new Dictionary<string, string>(common) { ["Chat__TableName"] = "BenchConnections", ["Chat__MessagesTableName"] = "BenchMessages" };
-    try
-    {
-        into.Broadcasts.Add(await Bench.ChatDeliveryAsync(chatDll, chatEnvironment, dynamoDbLocal.ServiceUrl, identity, tokens, clients, 3).WaitAsync(limit));
-        await into.ReplaceSectionAsync(Report.ChatHeading, into.ChatSection());
-        await into.ReplaceSectionAsync(Report.CostHeading, into.CostSection());
-    }
-    catch (TimeoutException)
-    {
-        Console.WriteLine($"  The {clients}-member room did not complete within {limit.TotalMinutes:F0} min; docs/performance.md has the rooms up to 5,000.");
-        Environment.Exit(0); // its clients and stand-ins are still running
-    }
-}
 //#endif
