@@ -29,6 +29,7 @@ using var dynamoDb = DynamoDbLocal.Client(dynamoDbLocal.ServiceUrl);
 var template = SamTemplate.Load();
 await TableProvisioner.CreateAsync(dynamoDb, template, "ProductsTable", "BenchProducts");
 await TableProvisioner.CreateAsync(dynamoDb, template, "ProductsTable", "BenchFloor"); // the bare app's read
+await TableProvisioner.CreateAsync(dynamoDb, template, "IdempotencyTable", "BenchIdempotency"); // the creates' Idempotency-Keys
 //#if (IncludeUsers)
 await TableProvisioner.CreateAsync(dynamoDb, template, "UsersTable", "BenchUsers");
 //#endif
@@ -71,6 +72,7 @@ var common = new Dictionary<string, string>
     ["Auth__Authority"] = identity.Issuer,
     ["Auth__Audience"] = identity.ClientId,
     ["Logging__LogLevel__Default"] = "Warning",
+    ["Idempotency__TableName"] = "BenchIdempotency",
 };
 
 // `make bench-chat` (--only chat) and `make bench-runtime` (--only runtime): that part alone, written into
@@ -175,6 +177,7 @@ async Task BenchRuntimeAsync(Report into)
         ["POWERTOOLS_LOG_LEVEL"] = "Warning",
         ["POWERTOOLS_METRICS_NAMESPACE"] = "ServerlessSamples",
     };
+    await using var capacityProxy = await CapacityProxy.StartAsync(dynamoDbLocal.ServiceUrl);
     Console.WriteLine($"Under the Lambda Runtime API: {Bench.RuntimeColdStarts} cold starts and {Bench.RuntimeWarmInvocations} warm invocations per function and build.");
     var productRead = () => GatewayEvents.HttpApi("GET", $"/products/{product.Id}", routeKey: "GET /products/{id}");
     //#if (IncludeUsers)
@@ -199,6 +202,14 @@ async Task BenchRuntimeAsync(Report into)
         }
 
         into.Runtime.AddRange(await Bench.RuntimeAsync(functions));
+        Console.WriteLine($"  Every other route: {Bench.RouteWarmInvocations} warm requests each, and the DynamoDB capacity one consumes.");
+        into.Routes.AddRange(await Bench.RoutesAsync(functions.Skip(1).ToList(), function => function.Name switch
+        {
+            //#if (IncludeUsers)
+            "Users" => RouteScenarios.Users(identity.Issuer, identity.ClientId),
+            //#endif
+            _ => RouteScenarios.Products(),
+        }, capacityProxy));
         Console.WriteLine($"  Start-up marks: {Bench.MarkedStarts} more starts of each.");
         into.Startup.AddRange(await Bench.StartupAsync(functions));
         if (!native)

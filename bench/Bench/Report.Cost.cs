@@ -27,6 +27,9 @@ internal sealed partial class Report
         public const double ReadRequestUnit = 0.125 / 1e6; // a strongly consistent read of up to 4 KB, or two eventually consistent
     }
 
+    /// <summary>Every other route of the services, warm, with its DynamoDB capacity (Bench.Routes.cs).</summary>
+    public List<RouteRun> Routes { get; } = [];
+
     /// <summary>The template's function memory (Globals.Function.MemorySize), which the per-request figures are billed at.</summary>
     private const int ConfiguredMemoryMb = 1024;
 
@@ -51,15 +54,23 @@ internal sealed partial class Report
         text.AppendLine("millisecond, in AWS a call takes a few, so add a few ms per call; cold starts (init is billed too) come on top, at");
         text.AppendLine("the rate the function's traffic causes them. Free tiers are left out.");
         text.AppendLine();
-        text.AppendLine("| route | build | Lambda (duration at the configured memory) | API Gateway | DynamoDB | per million requests |");
+        text.AppendLine("Each route's DynamoDB units are measured: the bench calls it through a pass-through that asks DynamoDB for the");
+        text.AppendLine("capacity each call consumed (`CapacityProxy`, bench/Bench/Bench.Routes.cs); writes include the Idempotency-Key's");
+        text.AppendLine("record (POST) and the version check (PUT, DELETE). The reads are each service's main read, timed with the runtime");
+        text.AppendLine($"figures above; the others are {Bench.RouteWarmInvocations} warm requests each after {Bench.RouteWarmUpInvocations} untimed.");
+        text.AppendLine();
+        text.AppendLine("| route | build | Lambda (duration at the configured memory) | API Gateway | DynamoDB (read, write units) | per million requests |");
         text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: |");
-        foreach (var run in Runtime.Where(run => run.Function != "BareHandler"))
+        var reads = Runtime.Where(run => run.Function != "BareHandler").Select(run => run.Function == "Users"
+            ? new RouteRun(run.Function, run.Build, "GET /users/me (REST API)", true, run.Warm.LatenciesMs, 1, 0)
+            : new RouteRun(run.Function, run.Build, "GET /products/{id} (HTTP API)", false, run.Warm.LatenciesMs, 1, 0)); // one strongly consistent GetItem under 4 KB
+        foreach (var route in reads.Concat(Routes).OrderBy(route => route.Function, StringComparer.Ordinal).ThenBy(route => route.Build, StringComparer.Ordinal))
         {
-            var (route, gateway) = run.Function == "Users" ? ("GET /users/me (REST API)", Prices.RestApiRequest) : ("GET /products/{id} (HTTP API)", Prices.HttpApiRequest);
-            var lambda = LambdaCost(run.Warm.P50, ConfiguredMemoryMb);
-            var dynamoDb = Prices.ReadRequestUnit; // one strongly consistent GetItem of an item under 4 KB
-            text.AppendLine($"| `{route}` | {run.Build} | ${lambda * 1e6:F2} ({Math.Ceiling(run.Warm.P50):F0} ms) | ${gateway * 1e6:F2} | ${dynamoDb * 1e6:F3} | "
-                + $"**${(lambda + gateway + dynamoDb) * 1e6:F2}** |");
+            var lambda = LambdaCost(route.P50, ConfiguredMemoryMb);
+            var gateway = route.RestApi ? Prices.RestApiRequest : Prices.HttpApiRequest;
+            var dynamoDb = route.ReadUnits * Prices.ReadRequestUnit + route.WriteUnits * Prices.WriteRequestUnit;
+            text.AppendLine($"| `{route.Route}` | {route.Build} | ${lambda * 1e6:F2} ({Math.Ceiling(route.P50):F0} ms) | ${gateway * 1e6:F2} | "
+                + $"${dynamoDb * 1e6:F3} ({route.ReadUnits:0.##}, {route.WriteUnits:0.##}) | **${(lambda + gateway + dynamoDb) * 1e6:F2}** |");
         }
 
         //#if (IncludeChat)

@@ -117,7 +117,9 @@ public static class GatewayEvents
     public static string RestApiGroups(params string[] groups) => string.Join(',', groups);
 
     /// <summary>A REST API (payload 1.0) request through a proxy resource; <paramref name="claims"/> from the Cognito authorizer.</summary>
-    public static JsonObject RestApi(string method, string path, string resource, string? body = null, IReadOnlyDictionary<string, string>? claims = null, IReadOnlyDictionary<string, string>? pathParameters = null)
+    public static JsonObject RestApi(
+        string method, string path, string resource, string? body = null, IReadOnlyDictionary<string, string>? claims = null, IReadOnlyDictionary<string, string>? pathParameters = null,
+        IReadOnlyDictionary<string, string>? headers = null)
     {
         var (rawPath, query) = Split(path);
         var requestContext = new JsonObject
@@ -143,15 +145,20 @@ public static class GatewayEvents
             requestContext["authorizer"] = new JsonObject { ["claims"] = Claims(claims) };
         }
 
-        var headers = new JsonObject { ["Accept"] = "application/json", ["Host"] = $"{ApiId}.execute-api.us-east-1.amazonaws.com", ["User-Agent"] = "GatewayEvents", ["X-Forwarded-For"] = "203.0.113.7" };
+        var allHeaders = new JsonObject { ["Accept"] = "application/json", ["Host"] = $"{ApiId}.execute-api.us-east-1.amazonaws.com", ["User-Agent"] = "GatewayEvents", ["X-Forwarded-For"] = "203.0.113.7" };
         if (claims is not null)
         {
-            headers["Authorization"] = "eyJraWQiOiJnYXRld2F5LXZhbGlkYXRlZCJ9.e30.c2lnbmF0dXJl";
+            allHeaders["Authorization"] = "eyJraWQiOiJnYXRld2F5LXZhbGlkYXRlZCJ9.e30.c2lnbmF0dXJl";
         }
 
         if (body is not null)
         {
-            headers["Content-Type"] = "application/json";
+            allHeaders["Content-Type"] = "application/json";
+        }
+
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            allHeaders[name] = value;
         }
 
         return new JsonObject
@@ -159,8 +166,8 @@ public static class GatewayEvents
             ["resource"] = resource,
             ["path"] = rawPath,
             ["httpMethod"] = method,
-            ["headers"] = headers,
-            ["multiValueHeaders"] = MultiValue(headers),
+            ["headers"] = allHeaders,
+            ["multiValueHeaders"] = MultiValue(allHeaders),
             ["queryStringParameters"] = query.Length > 0 ? QueryParameters(query) : null,
             ["multiValueQueryStringParameters"] = query.Length > 0 ? MultiValue(QueryParameters(query)) : null,
             ["pathParameters"] = pathParameters is null ? null : Claims(pathParameters),
