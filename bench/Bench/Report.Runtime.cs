@@ -144,7 +144,7 @@ internal sealed partial class Report
             text.AppendLine("### SnapStart: what the before-snapshot warm-up leaves to the first request");
             text.AppendLine();
             text.AppendLine("Each service's managed build started as SnapStart starts it (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start): its");
-            text.AppendLine("warm-up (`SnapStartWarmUp`: the service's reads as API Gateway events, each five times) goes through its handler");
+            text.AppendLine("warm-up (`SnapStartWarmUp`: every route as API Gateway events, each five times) goes through its handler");
             text.AppendLine("during init, then the Runtime API's `restore/next` stands for the snapshot and its restore (which");
             text.AppendLine("Lambda adds and this machine cannot measure). Times count from the restore. A mark the warm-up reached is passed");
             text.AppendLine("again quickly; a large step is a path the warm-up did not take.");
@@ -188,14 +188,15 @@ internal sealed partial class Report
         - **ReadyToRun.** Every row costs several times its Native AOT figure: code that ReadyToRun could not precompile
           (generic instantiations across assemblies, the AWS SDK's and the X-Ray recorder's reflection) is compiled by the
           JIT on first use, in init and again in the first request. SnapStart moves that out of the cold start.
-        - **SnapStart.** The before-snapshot warm-up (`services/ServiceDefaults/SnapStartWarmUp.cs`) hands each service's
-          reads to its own handler as API Gateway events, five times each: the event's JSON through the Lambda
-          serializer, the marshalling, the authorizer's identity (Users' `/users/me` as a signed-in user), routing, the
-          endpoint, the DynamoDB client with its first GetItem or Query, problem details and the answer's JSON. After a
-          restore the first request runs that code warm; what is left is the network (a new connection to DynamoDB: the
-          snapshot's are gone) and what no warm-up read reaches: a found item's JSON and the write paths. The restore
-          itself, which Lambda adds, this machine cannot measure. The cold-start metric and log keys are the first
-          request's by design.
+        - **SnapStart.** The before-snapshot warm-up (`services/ServiceDefaults/SnapStartWarmUp.cs`) hands every route of
+          the service to its own handler as API Gateway events, five times each, changing nothing: the event's JSON through
+          the Lambda serializer, the marshalling, the authorizer's identity, routing, validation, the endpoint, the DynamoDB
+          client with each route's call (a read, a conditional write that finds no item), problem details and the answer's
+          JSON. After a restore the first request runs that code warm; what is left is the network (a new connection to
+          DynamoDB: the snapshot's are gone), the runtime client's first answer to the Runtime API, and what no warm-up
+          reaches: a found item's JSON (Users' profile; Products' catalogue read finds one when the table has any) and a
+          write that succeeds. The restore itself, which Lambda adds, this machine cannot measure. The cold-start metric
+          and log keys are the first request's by design.
         """;
 
     /// <summary>One row per mark, one column per function (the floor's last).</summary>

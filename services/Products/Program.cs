@@ -1,14 +1,27 @@
 using Samples.BuildingBlocks.Idempotency;
 using Samples.Products;
 using Samples.ServiceDefaults;
+using Samples.ServiceDefaults.Authentication;
 using Samples.ServiceDefaults.Data;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddIdempotencyKeys();
-// SnapStart warms the catalogue's two reads, the product a missing one (ids are 32 hexadecimal characters).
-builder.AddLambdaHosting(LambdaEventSource.HttpApi, new SnapStartWarmUp { AnonymousReads = ["/products?limit=1", "/products/" + new string('0', 32)] });
+// SnapStart runs every route before its snapshot, changing nothing: the catalogue's reads, and as an admin a create
+// that fails validation, a replace and a delete of a product that does not exist (ids are 32 hexadecimal characters).
+var nowhere = "/products/" + new string('0', 32);
+builder.AddLambdaHosting(LambdaEventSource.HttpApi, new SnapStartWarmUp
+{
+    Requests =
+    [
+        new("GET", "/products?limit=1"),
+        new("GET", nowhere),
+        new("POST", "/products", Body: "{}", SignedIn: true, Group: CognitoGroups.Admin),
+        new("PUT", nowhere, Body: """{"name": "Warm-up", "price": 1, "currency": "EUR"}""", IfMatch: "\"1\"", SignedIn: true, Group: CognitoGroups.Admin),
+        new("DELETE", nowhere, IfMatch: "\"1\"", SignedIn: true, Group: CognitoGroups.Admin),
+    ],
+});
 
 builder.Services.AddTableServiceOptions<ProductsOptions, ProductsOptionsValidator>(ProductsOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<ProductRepository>();

@@ -15,8 +15,9 @@ namespace Samples.ServiceDefaults;
 /// request is an API Gateway event as the gateway sends it: JSON, read by the function's own Lambda serializer, handed
 /// to the hosting library's handler (its marshalling, the gateway identity from <c>requestContext.authorizer</c>),
 /// through the whole pipeline (authentication, authorization, routing, validation, the endpoint, the service's
-/// DynamoDB reads, problem details), and the answer serialized back. None may write: each runs five times, as the
-/// hosting library's own warm-up does. Nothing in the answers is kept.
+/// DynamoDB calls, problem details), and the answer serialized back. None may change anything: each runs five times,
+/// as the hosting library's own warm-up does, so a write is warmed by one that cannot succeed (a body that fails
+/// validation, a conditional write to an item that does not exist). Nothing in the answers is kept.
 /// </summary>
 public sealed class SnapStartWarmUp
 {
@@ -26,24 +27,21 @@ public sealed class SnapStartWarmUp
     /// <summary>How many times each request runs, the hosting library's count for its own warm-up requests.</summary>
     public const int Rounds = 5;
 
-    /// <summary>Reads of routes the gateway serves without an authorizer (paths with their query, such as <c>/products?limit=1</c>).</summary>
-    public IReadOnlyList<string> AnonymousReads { get; init; } = [];
-
-    /// <summary>Reads of routes behind the gateway's authorizer, made as a signed-in user who has nothing stored.</summary>
-    public IReadOnlyList<string> SignedInReads { get; init; } = [];
+    /// <summary>The requests, in order; each must change nothing.</summary>
+    public IReadOnlyList<WarmUpRequest> Requests { get; init; } = [];
 
     /// <summary>
     /// The warm-up's events for an API of <paramref name="eventSource"/>, as JSON. REST and HTTP APIs: the configured
-    /// reads. WebSocket APIs: the <c>$disconnect</c> of a connection that was never stored (a delete of nothing, with
+    /// requests. WebSocket APIs: the <c>$disconnect</c> of a connection that was never stored (a delete of nothing, with
     /// no authorizer context, so nobody is told anything).
     /// </summary>
     public IEnumerable<string> Events(LambdaEventSource eventSource)
     {
-        foreach (var path in AnonymousReads.Concat(SignedInReads))
+        foreach (var request in Requests)
         {
-            if (!path.StartsWith('/') || path.StartsWith("//", StringComparison.Ordinal))
+            if (!request.Path.StartsWith('/') || request.Path.StartsWith("//", StringComparison.Ordinal))
             {
-                throw new InvalidOperationException($"A warm-up read is a path of this app, such as /products?limit=1, not \"{path}\".");
+                throw new InvalidOperationException($"A warm-up request is for a path of this app, such as /products?limit=1, not \"{request.Path}\".");
             }
         }
 
@@ -55,20 +53,15 @@ public sealed class SnapStartWarmUp
             yield break;
         }
 
-        Func<string, string, bool, string> get = eventSource switch
+        Func<WarmUpRequest, string, string> write = eventSource switch
         {
-            LambdaEventSource.HttpApi => HttpApiGet,
-            LambdaEventSource.RestApi => RestApiGet,
+            LambdaEventSource.HttpApi => HttpApiEvent,
+            LambdaEventSource.RestApi => RestApiEvent,
             _ => throw new NotSupportedException($"No SnapStart warm-up for {eventSource} events."),
         };
-        foreach (var path in AnonymousReads)
+        foreach (var request in Requests)
         {
-            yield return get(path, RequestId(), false);
-        }
-
-        foreach (var path in SignedInReads)
-        {
-            yield return get(path, RequestId(), true);
+            yield return write(request, RequestId());
         }
     }
 
@@ -113,12 +106,13 @@ public sealed class SnapStartWarmUp
             serializer.Serialize(response, output);
         };
 
-    private static string HttpApiGet(string path, string requestId, bool signedIn) => Json(writer =>
+    private static string HttpApiEvent(WarmUpRequest request, string requestId) => Json(writer =>
     {
-        var (rawPath, query) = Split(path);
+        var (rawPath, query) = Split(request.Path);
         Strings(writer, ("version", "2.0"), ("routeKey", "$default"), ("rawPath", rawPath), ("rawQueryString", query));
         writer.WriteStartObject("headers");
         Strings(writer, ("accept", "application/json"), ("host", "warm-up.execute-api.amazonaws.com"), ("user-agent", Subject));
+        WriteRequestHeaders(writer, request, multiValue: false);
         writer.WriteEndObject();
         WriteQuery(writer, "queryStringParameters", query, multiValue: false);
         writer.WriteStartObject("requestContext");
@@ -130,27 +124,28 @@ public sealed class SnapStartWarmUp
             ("domainName", "warm-up.execute-api.amazonaws.com"));
         writer.WriteNumber("timeEpoch", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         writer.WriteStartObject("http");
-        Strings(writer, ("method", "GET"), ("path", rawPath), ("protocol", "HTTP/1.1"), ("sourceIp", "127.0.0.1"), ("userAgent", Subject));
+        Strings(writer, ("method", request.Method), ("path", rawPath), ("protocol", "HTTP/1.1"), ("sourceIp", "127.0.0.1"), ("userAgent", Subject));
         writer.WriteEndObject();
-        if (signedIn)
+        if (request.SignedIn)
         {
             writer.WriteStartObject("authorizer");
             writer.WriteStartObject("jwt");
-            WriteClaims(writer);
+            WriteClaims(writer, request.Group is { } group ? $"[{group}]" : null); // an HTTP API writes an array claim as "[a b]"
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
 
         writer.WriteEndObject();
-        writer.WriteBoolean("isBase64Encoded", false);
+        WriteBody(writer, request);
     });
 
-    private static string RestApiGet(string path, string requestId, bool signedIn) => Json(writer =>
+    private static string RestApiEvent(WarmUpRequest request, string requestId) => Json(writer =>
     {
-        var (rawPath, query) = Split(path);
-        Strings(writer, ("resource", rawPath), ("path", rawPath), ("httpMethod", "GET"));
+        var (rawPath, query) = Split(request.Path);
+        Strings(writer, ("resource", rawPath), ("path", rawPath), ("httpMethod", request.Method));
         writer.WriteStartObject("headers");
         Strings(writer, ("Accept", "application/json"), ("Host", "warm-up.execute-api.amazonaws.com"));
+        WriteRequestHeaders(writer, request, multiValue: false);
         writer.WriteEndObject();
         writer.WriteStartObject("multiValueHeaders");
         writer.WriteStartArray("Accept");
@@ -159,6 +154,7 @@ public sealed class SnapStartWarmUp
         writer.WriteStartArray("Host");
         writer.WriteStringValue("warm-up.execute-api.amazonaws.com");
         writer.WriteEndArray();
+        WriteRequestHeaders(writer, request, multiValue: true);
         writer.WriteEndObject();
         WriteQuery(writer, "queryStringParameters", query, multiValue: false);
         WriteQuery(writer, "multiValueQueryStringParameters", query, multiValue: true);
@@ -169,21 +165,21 @@ public sealed class SnapStartWarmUp
             ("stage", "prod"),
             ("path", "/prod" + rawPath),
             ("resourcePath", rawPath),
-            ("httpMethod", "GET"),
+            ("httpMethod", request.Method),
             ("domainName", "warm-up.execute-api.amazonaws.com"));
         writer.WriteNumber("requestTimeEpoch", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         writer.WriteStartObject("identity");
         Strings(writer, ("sourceIp", "127.0.0.1"), ("userAgent", Subject));
         writer.WriteEndObject();
-        if (signedIn)
+        if (request.SignedIn)
         {
             writer.WriteStartObject("authorizer");
-            WriteClaims(writer);
+            WriteClaims(writer, request.Group); // a REST API's Cognito authorizer writes an array claim as "a,b"
             writer.WriteEndObject();
         }
 
         writer.WriteEndObject();
-        writer.WriteBoolean("isBase64Encoded", false);
+        WriteBody(writer, request);
     });
 
     private static string WebSocketDisconnect(string requestId) => Json(writer =>
@@ -206,12 +202,50 @@ public sealed class SnapStartWarmUp
         writer.WriteBoolean("isBase64Encoded", false);
     });
 
-    /// <summary>What a Cognito authorizer passes on from an ID token: enough to be signed in, no groups.</summary>
-    private static void WriteClaims(Utf8JsonWriter writer)
+    /// <summary>What a Cognito authorizer passes on from an ID token: enough to be signed in, and the group if any.</summary>
+    private static void WriteClaims(Utf8JsonWriter writer, string? groups)
     {
         writer.WriteStartObject("claims");
         Strings(writer, ("sub", Subject), ("cognito:username", Subject), ("token_use", "id"));
+        if (groups is not null)
+        {
+            writer.WriteString("cognito:groups", groups);
+        }
+
         writer.WriteEndObject();
+    }
+
+    /// <summary>Content-Type with a body, and If-Match: the headers a write carries.</summary>
+    private static void WriteRequestHeaders(Utf8JsonWriter writer, WarmUpRequest request, bool multiValue)
+    {
+        foreach (var (name, value) in new[] { ("Content-Type", request.Body is null ? null : "application/json"), ("If-Match", request.IfMatch) })
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            if (multiValue)
+            {
+                writer.WriteStartArray(name);
+                writer.WriteStringValue(value);
+                writer.WriteEndArray();
+            }
+            else
+            {
+                writer.WriteString(name, value);
+            }
+        }
+    }
+
+    private static void WriteBody(Utf8JsonWriter writer, WarmUpRequest request)
+    {
+        if (request.Body is not null)
+        {
+            writer.WriteString("body", request.Body);
+        }
+
+        writer.WriteBoolean("isBase64Encoded", false);
     }
 
     private static void WriteQuery(Utf8JsonWriter writer, string name, string query, bool multiValue)
@@ -302,3 +336,15 @@ public sealed class SnapStartWarmUp
         public TimeSpan RemainingTime => TimeSpan.FromMinutes(1);
     }
 }
+
+/// <summary>
+/// One request of the SnapStart warm-up, as API Gateway would hand it over. It must change nothing: a read, or a write
+/// that cannot succeed (a body that fails validation, a conditional write to an item that does not exist).
+/// </summary>
+/// <param name="Method">GET, POST, PUT, DELETE.</param>
+/// <param name="Path">A path of this app with its query: <c>/products?limit=1</c>.</param>
+/// <param name="Body">The JSON body, if any.</param>
+/// <param name="IfMatch">The If-Match header, if any: <c>"1"</c>.</param>
+/// <param name="SignedIn">Made as a signed-in user the gateway's authorizer passed (<see cref="SnapStartWarmUp.Subject"/>), not anonymously.</param>
+/// <param name="Group">The user's Cognito group, if any (SignedIn only): <c>admin</c>.</param>
+public sealed record WarmUpRequest(string Method, string Path, string? Body = null, string? IfMatch = null, bool SignedIn = false, string? Group = null);

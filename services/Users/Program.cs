@@ -7,8 +7,18 @@ var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddIdempotencyKeys();
-// SnapStart warms a signed-in read: the gateway's identity, the profile's GetItem, the 404 of a user with none yet.
-builder.AddLambdaHosting(LambdaEventSource.RestApi, new SnapStartWarmUp { SignedInReads = ["/users/me"] });
+// SnapStart runs every route before its snapshot, changing nothing, as a signed-in user with no profile: the read, a
+// create that fails validation, a replace and a delete that find no profile.
+builder.AddLambdaHosting(LambdaEventSource.RestApi, new SnapStartWarmUp
+{
+    Requests =
+    [
+        new("GET", "/users/me", SignedIn: true),
+        new("POST", "/users", Body: "{}", SignedIn: true),
+        new("PUT", "/users/me", Body: """{"displayName": "Warm-up"}""", IfMatch: "\"1\"", SignedIn: true),
+        new("DELETE", "/users/me", IfMatch: "\"1\"", SignedIn: true),
+    ],
+});
 
 builder.Services.AddTableServiceOptions<UsersOptions, UsersOptionsValidator>(UsersOptions.SectionName, (options, section) => section.Bind(options));
 builder.Services.AddSingleton<UserRepository>();

@@ -33,10 +33,13 @@ public sealed class ColdStartTests
     [Fact]
     public async Task Under_SnapStart_the_warm_up_runs_before_the_restore_and_the_first_request_after_it_is_the_cold_start()
     {
-        var (marks, output, requestIds) = await ColdStartAsync("snap-start");
+        var (marks, output, requestIds, table) = await ColdStartAsync("snap-start");
 
-        // Before the snapshot: the catalogue's two reads, as HTTP API events through the function's handler, each five times.
-        Assert.Equal(Enumerable.Range(0, SnapStartWarmUp.Rounds).SelectMany(_ => new[] { "GET /products/ answered 200", "GET /products/{id} answered 404" }), LambdaLogs.WarmUpAnswers(output));
+        // Before the snapshot, five times over, as HTTP API events through the function's handler: the catalogue's reads,
+        // then as an admin a create that fails validation, a replace and a delete of a product that does not exist.
+        string[] answers = ["GET /products/ answered 200", "GET /products/{id} answered 404", "POST /products/ answered 400", "PUT /products/{id} answered 404", "DELETE /products/{id} answered 404"];
+        Assert.Equal(Enumerable.Range(0, SnapStartWarmUp.Rounds).SelectMany(_ => answers), LambdaLogs.WarmUpAnswers(output));
+        Assert.Empty(await TestTables.SnapshotAsync(table));
 
         // The marks start again at the restore: the warm-up's /health set DynamoDB up before it, so the first real
         // request makes no DescribeTable, and its GetItem is the first DynamoDB request after the restore.
@@ -67,9 +70,9 @@ public sealed class ColdStartTests
 
     /// <summary>
     /// Products started as Lambda starts it, two events (the second makes it write its marks): the marks by name, what
-    /// the function wrote, and the two events' request ids.
+    /// the function wrote, the two events' request ids, and its table.
     /// </summary>
-    private static async Task<(Dictionary<string, long> Marks, IReadOnlyList<string> Output, string[] RequestIds)> ColdStartAsync(string initializationType)
+    private static async Task<(Dictionary<string, long> Marks, IReadOnlyList<string> Output, string[] RequestIds, string Table)> ColdStartAsync(string initializationType)
     {
         var marksFile = Path.Combine(Path.GetTempPath(), $"startup-marks-{Guid.NewGuid():N}.tsv");
         var table = await TestTables.CreateAsync("ProductsTable");
@@ -95,6 +98,6 @@ public sealed class ColdStartTests
         var lines = await File.ReadAllLinesAsync(marksFile, TestContext.Current.CancellationToken);
         File.Delete(marksFile);
         var marks = lines.Select(line => line.Split('\t', 2)).ToDictionary(parts => parts[1], parts => long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture));
-        return (marks, output, [.. requestIds]);
+        return (marks, output, [.. requestIds], table);
     }
 }

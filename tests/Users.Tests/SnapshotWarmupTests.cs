@@ -5,14 +5,15 @@ namespace Samples.Users.Tests;
 /// <summary>
 /// What SnapStart runs before the snapshot (SnapStartWarmUp, registered by AddLambdaHosting), seen as Lambda runs it:
 /// Users started with AWS_LAMBDA_INITIALIZATION_TYPE=snap-start under the Runtime API stand-in, which answers its
-/// request to be restored. The warm-up is the path a first real request takes: the REST event read by the Lambda
-/// serializer, the authorizer's identity, the profile's GetItem, the problem answer; and it changes nothing.
+/// request to be restored. The warm-up takes the paths a first real request takes: the REST event read by the Lambda
+/// serializer, the authorizer's identity, each route's validation and DynamoDB call, the problem answers; and it
+/// changes nothing.
 /// </summary>
 [Trait("Category", "LambdaRuntime")]
 public sealed class SnapshotWarmupTests
 {
     [Fact]
-    public async Task Before_the_snapshot_a_signed_in_read_reaches_the_profile_through_the_gateway_identity_and_writes_nothing()
+    public async Task Before_the_snapshot_every_route_reaches_the_profile_through_the_gateway_identity_and_changes_nothing()
     {
         var table = await TestTables.CreateAsync("UsersTable");
         var idempotencyTable = await TestTables.CreateAsync("IdempotencyTable");
@@ -24,8 +25,10 @@ public sealed class SnapshotWarmupTests
         var read = await function.InvokeForAnswerAsync(GatewayEvents.RestApi("GET", "/users/me", "/users/me", claims: member));
         var output = await function.SettledOutputAsync();
 
-        // A 404 is the endpoint's answer after its GetItem: a request that had not been signed in would be a 401.
-        Assert.Equal(Enumerable.Repeat("GET /users/me answered 404", SnapStartWarmUp.Rounds), LambdaLogs.WarmUpAnswers(output));
+        // Each 404 is the endpoint's answer after its DynamoDB call (a request that had not been signed in would be a 401);
+        // the create fails validation.
+        string[] answers = ["GET /users/me answered 404", "POST /users/ answered 400", "PUT /users/me answered 404", "DELETE /users/me answered 404"];
+        Assert.Equal(Enumerable.Range(0, SnapStartWarmUp.Rounds).SelectMany(_ => answers), LambdaLogs.WarmUpAnswers(output));
         Assert.Empty(await TestTables.SnapshotAsync(table));
         Assert.Empty(await TestTables.SnapshotAsync(idempotencyTable));
         Assert.Equal(404, read.StatusCode());
@@ -36,8 +39,8 @@ public sealed class SnapshotWarmupTests
     [Fact]
     public void Warm_up_reads_are_paths_of_this_app()
     {
-        Assert.Throws<InvalidOperationException>(() => new SnapStartWarmUp { SignedInReads = ["https://example.com/users"] }.Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.RestApi).ToList());
-        Assert.Throws<InvalidOperationException>(() => new SnapStartWarmUp { AnonymousReads = ["//example.com/users"] }.Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.HttpApi).ToList());
+        Assert.Throws<InvalidOperationException>(() => new SnapStartWarmUp { Requests = [new("GET", "https://example.com/users")] }.Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.RestApi).ToList());
+        Assert.Throws<InvalidOperationException>(() => new SnapStartWarmUp { Requests = [new("GET", "//example.com/users")] }.Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.HttpApi).ToList());
         Assert.Single(new SnapStartWarmUp().Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.WebsocketApi));
     }
 
