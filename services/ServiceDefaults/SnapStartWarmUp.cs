@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using Amazon.Lambda.APIGatewayEvents;
@@ -5,7 +6,9 @@ using Amazon.Lambda.AspNetCoreServer.Hosting.Internal;
 using Amazon.Lambda.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Samples.ServiceDefaults;
 
@@ -29,6 +32,12 @@ public sealed class SnapStartWarmUp
 
     /// <summary>The requests, in order; each must change nothing.</summary>
     public IReadOnlyList<WarmUpRequest> Requests { get; init; } = [];
+
+    /// <summary>
+    /// What the routes answer when they find an item, which no warm-up request does (none may write one first): sample
+    /// values serialized with the app's JSON options into a pipe, as an endpoint writes its answer.
+    /// </summary>
+    public IReadOnlyList<object> Answers { get; init; } = [];
 
     /// <summary>
     /// The warm-up's events for an API of <paramref name="eventSource"/>, as JSON. REST and HTTP APIs: the configured
@@ -87,11 +96,20 @@ public sealed class SnapStartWarmUp
             _ => throw new NotSupportedException($"No SnapStart warm-up for {eventSource} events."),
         };
         var events = Events(eventSource).ToList();
+        var json = services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         for (var round = 0; round < Rounds; round++)
         {
-            foreach (var json in events)
+            foreach (var lambdaEvent in events)
             {
-                await invoke(json);
+                await invoke(lambdaEvent);
+            }
+
+            foreach (var answer in Answers)
+            {
+                var pipe = new Pipe();
+                await JsonSerializer.SerializeAsync(pipe.Writer, answer, json.GetTypeInfo(answer.GetType()));
+                await pipe.Writer.CompleteAsync();
+                await pipe.Reader.CompleteAsync();
             }
         }
     }

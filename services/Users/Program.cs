@@ -8,7 +8,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddServiceDefaults();
 builder.AddIdempotencyKeys();
 // SnapStart runs every route before its snapshot, changing nothing, as a signed-in user with no profile: the read, a
-// create that fails validation, a replace and a delete that find no profile.
+// create that fails validation, a replace and a delete that find no profile; and a profile's JSON, which none finds.
 builder.AddLambdaHosting(LambdaEventSource.RestApi, new SnapStartWarmUp
 {
     Requests =
@@ -18,6 +18,7 @@ builder.AddLambdaHosting(LambdaEventSource.RestApi, new SnapStartWarmUp
         new("PUT", "/users/me", Body: """{"displayName": "Warm-up"}""", IfMatch: "\"1\"", SignedIn: true),
         new("DELETE", "/users/me", IfMatch: "\"1\"", SignedIn: true),
     ],
+    Answers = [UserProfile.Create(SnapStartWarmUp.Subject, null, new ProfileDraft("Warm-up", Bio: null, AvatarUrl: null), DateTimeOffset.UnixEpoch)],
 });
 
 builder.Services.AddTableServiceOptions<UsersOptions, UsersOptionsValidator>(UsersOptions.SectionName, (options, section) => section.Bind(options));
