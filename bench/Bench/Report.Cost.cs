@@ -23,6 +23,7 @@ internal sealed partial class Report
         public const double HttpApiRequest = 1.00 / 1e6; // first 300 million a month, per 512 KB
         public const double RestApiRequest = 3.50 / 1e6; // first 333 million a month
         public const double WebSocketMessage = 1.00 / 1e6; // first billion a month, per 32 KB, sent or received
+        public const double WebSocketConnectionMinute = 0.25 / 1e6; // each connection, for as long as it is open
         public const double WriteRequestUnit = 0.625 / 1e6; // DynamoDB on demand: a write of up to 1 KB
         public const double ReadRequestUnit = 0.125 / 1e6; // a strongly consistent read of up to 4 KB, or two eventually consistent
     }
@@ -52,7 +53,9 @@ internal sealed partial class Report
         text.AppendLine("read request units. Lambda bills each invocation's duration rounded up to the millisecond, at the function's memory");
         text.AppendLine($"({ConfiguredMemoryMb} MB in the template). Durations are this bench's warm p50s: on this machine DynamoDB Local answers in about a");
         text.AppendLine("millisecond, in AWS a call takes a few, so add a few ms per call; cold starts (init is billed too) come on top, at");
-        text.AppendLine("the rate the function's traffic causes them. Free tiers are left out.");
+        text.AppendLine("the rate the function's traffic causes them. Free tiers are left out. The units and tiers are those of AWS's pricing");
+        text.AppendLine("pages (aws.amazon.com/lambda/pricing, /api-gateway/pricing, /dynamodb/pricing/on-demand); check the amounts there before");
+        text.AppendLine("relying on a figure, and change them in one place when AWS does.");
         text.AppendLine();
         text.AppendLine("Each route's DynamoDB units are measured: the bench calls it through a pass-through that asks DynamoDB for the");
         text.AppendLine("capacity each call consumed (`CapacityProxy`, bench/Bench/Bench.Routes.cs); writes include the Idempotency-Key's");
@@ -93,6 +96,9 @@ internal sealed partial class Report
                 text.AppendLine($"| {run.Clients:N0} | ${sender * 1e6:F2} | ${fanOut * 1e6:F2} | ${index * 1e6:F2} | ${posts * 1e6:N0} | **${(sender + fanOut + index + posts) * 1e6:N0}** |");
             }
 
+            text.AppendLine();
+            text.AppendLine($"On top of messages, API Gateway bills each open connection ${Prices.WebSocketConnectionMinute * 1e6:F2} per million connection-minutes: a member");
+            text.AppendLine($"online eight hours a day costs ${8 * 60 * 30 * Prices.WebSocketConnectionMinute:F4} a month, whatever the room says.");
             text.AppendLine();
             text.AppendLine("The posts are the bill: a message to a room costs a WebSocket message per member, so a room's cost grows with its");
             text.AppendLine("size whatever the code does. The fan-out's own Lambda time is the next item; it is I/O bound (the posts' round trips),");
