@@ -163,8 +163,7 @@ internal sealed partial class Report
         }
 
         text.AppendLine();
-        text.Append(RuntimeReading);
-
+        text.AppendLine(RuntimeReading);
         return text.ToString();
     }
 
@@ -192,11 +191,11 @@ internal sealed partial class Report
           the service to its own handler as API Gateway events, five times each, changing nothing: the event's JSON through
           the Lambda serializer, the marshalling, the authorizer's identity, routing, validation, the endpoint, the DynamoDB
           client with each route's call (a read, a conditional write that finds no item), problem details and the answer's
-          JSON. After a restore the first request runs that code warm; what is left is the network (a new connection to
-          DynamoDB: the snapshot's are gone), the runtime client's first answer to the Runtime API, and what no warm-up
-          reaches: a found item's JSON (Users' profile; Products' catalogue read finds one when the table has any) and a
-          write that succeeds. The restore itself, which Lambda adds, this machine cannot measure. The cold-start metric
-          and log keys are the first request's by design.
+          JSON; and a found item's JSON, which no request can reach without writing one (a sample serialized the way an
+          endpoint writes it). After a restore the first request runs that code warm; what is left is the network (a new
+          connection to DynamoDB: the snapshot's are gone), the runtime client's first answer to the Runtime API, the
+          mapping of a found item's attributes, and a write that succeeds. The restore itself, which Lambda adds, this
+          machine cannot measure. The cold-start metric and log keys are the first request's by design.
         """;
 
     /// <summary>One row per mark, one column per function (the floor's last).</summary>
