@@ -33,7 +33,7 @@ internal static partial class Bench
     public const int RouteWarmInvocations = 200;
 
     /// <summary>Requests per route whose DynamoDB capacity is read (it is the same for each).</summary>
-    private const int CapacitySamples = 5;
+    private const int CapacityRequests = 5;
 
     /// <summary>
     /// Every route of each function beyond its read, warm: the Lambda duration the cost table prices. Each function runs
@@ -53,8 +53,8 @@ internal static partial class Bench
                 foreach (var scenario in scenarios(counted))
                 {
                     await RequestsAsync(runtimeApi, process, function.Name, scenario, 1, null); // set-up done once
-                    var (read, write) = await RequestsAsync(runtimeApi, process, function.Name, scenario, CapacitySamples, null, first: 1, proxy);
-                    capacity[scenario.Route] = (read / CapacitySamples, write / CapacitySamples);
+                    var (read, write) = await RequestsAsync(runtimeApi, process, function.Name, scenario, CapacityRequests, null, first: 1, proxy);
+                    capacity[scenario.Route] = (read / CapacityRequests, write / CapacityRequests);
                 }
             }
 

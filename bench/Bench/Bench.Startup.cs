@@ -78,18 +78,75 @@ internal static partial class Bench
                     marks[StartupTimeline.InitDone] = Stopwatch.GetElapsedTime(origin, runtimeApi.FirstPollTimestamp).TotalMilliseconds;
                 }
 
-                foreach (var line in File.Exists(marksFile) ? await File.ReadAllLinesAsync(marksFile) : throw new InvalidOperationException($"{function.Name} wrote no start-up marks."))
+                foreach (var (name, at) in await ReadMarksAsync(function, marksFile, origin))
                 {
-                    var parts = line.Split('\t', 2);
-                    var at = Stopwatch.GetElapsedTime(origin, long.Parse(parts[0], CultureInfo.InvariantCulture)).TotalMilliseconds;
-                    marks[parts[1]] = snapStart && parts[1] == StartupTimeline.Restored ? 0 : at;
+                    marks[name] = snapStart && name == StartupTimeline.Restored ? 0 : at;
                 }
 
-                File.Delete(marksFile);
                 starts[function.Name].Add(marks);
             }
         }
 
         return [.. functions.Select(function => new StartupTimeline(function.Name, function.Build, starts[function.Name]))];
+    }
+
+    /// <summary>
+    /// Where a warm invocation goes: in <see cref="MarkedStarts"/> environments of each function, after
+    /// <see cref="RuntimeWarmUpInvocations"/> untimed events (as the warm figures), the next invocation is the one marked
+    /// (SAMPLES_STARTUP_MARKS_INVOCATION), its times counted from the Runtime API handing its event over. The bare handler
+    /// has no marks of its own: its row is the answer.
+    /// </summary>
+    public static async Task<List<StartupTimeline>> WarmInvocationAsync(IReadOnlyList<RuntimeFunction> functions)
+    {
+        var invocations = functions.ToDictionary(function => function.Name, _ => new List<Dictionary<string, double>>());
+        for (var round = 0; round < MarkedStarts; round++)
+        {
+            foreach (var function in functions)
+            {
+                var marksFile = Path.Combine(Path.GetTempPath(), $"warm-marks-{Guid.NewGuid():N}.tsv");
+                var environment = new Dictionary<string, string>(function.Environment)
+                {
+                    ["SAMPLES_STARTUP_MARKS"] = marksFile,
+                    ["SAMPLES_STARTUP_MARKS_INVOCATION"] = (RuntimeWarmUpInvocations + 1).ToString(CultureInfo.InvariantCulture),
+                };
+                await using var runtimeApi = await LambdaRuntimeApi.StartAsync();
+                await using var process = LambdaFunctionProcess.Start(runtimeApi, function.Binary.Path, function.Name, environment);
+                for (var i = 0; i < RuntimeWarmUpInvocations; i++)
+                {
+                    Ok(function.Name, await runtimeApi.InvokeAsync(function.Event().ToJsonString(), TimeSpan.FromSeconds(30)), process);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1)); // the JIT's tier-1 compilations finish, as before the warm figures
+                var marked = await runtimeApi.InvokeAsync(function.Event().ToJsonString(), TimeSpan.FromSeconds(30));
+                var answered = Stopwatch.GetTimestamp();
+                Ok(function.Name, marked, process);
+                Ok(function.Name, await runtimeApi.InvokeAsync(function.Event().ToJsonString(), TimeSpan.FromSeconds(30)), process); // writes the marks
+                var marks = new Dictionary<string, double>
+                {
+                    [StartupTimeline.EventHandedOut] = 0,
+                    [StartupTimeline.Answered] = Stopwatch.GetElapsedTime(marked.HandedOutTimestamp, answered).TotalMilliseconds,
+                };
+                if (function.Name != "BareHandler")
+                {
+                    foreach (var (name, at) in await ReadMarksAsync(function, marksFile, marked.HandedOutTimestamp))
+                    {
+                        marks[name] = at;
+                    }
+                }
+
+                invocations[function.Name].Add(marks);
+            }
+        }
+
+        return [.. functions.Select(function => new StartupTimeline(function.Name, function.Build, invocations[function.Name]))];
+    }
+
+    /// <summary>The marks the function wrote, in ms since <paramref name="origin"/>; the file is deleted.</summary>
+    private static async Task<List<(string Name, double At)>> ReadMarksAsync(RuntimeFunction function, string marksFile, long origin)
+    {
+        var lines = File.Exists(marksFile) ? await File.ReadAllLinesAsync(marksFile) : throw new InvalidOperationException($"{function.Name} wrote no start-up marks.");
+        File.Delete(marksFile);
+        return [.. lines.Select(line => line.Split('\t', 2))
+            .Select(parts => (parts[1], Stopwatch.GetElapsedTime(origin, long.Parse(parts[0], CultureInfo.InvariantCulture)).TotalMilliseconds))];
     }
 }

@@ -210,8 +210,9 @@ async Task BenchRuntimeAsync(Report into)
             //#endif
             _ => RouteScenarios.Products(),
         }, capacityProxy));
-        Console.WriteLine($"  Start-up marks: {Bench.MarkedStarts} more starts of each.");
+        Console.WriteLine($"  Start-up marks: {Bench.MarkedStarts} more starts of each, and one marked warm invocation in as many environments.");
         into.Startup.AddRange(await Bench.StartupAsync(functions));
+        into.WarmInvocations.AddRange(await Bench.WarmInvocationAsync(functions));
         if (!native)
         {
             // SnapStart is for managed runtimes: what its before-snapshot warm-up leaves to the first request after a restore.

@@ -59,6 +59,9 @@ internal sealed partial class Report
     /// <summary>The services' managed builds started as SnapStart starts them: their first request after a restore.</summary>
     public List<StartupTimeline> SnapStart { get; } = [];
 
+    /// <summary>One warm invocation of each function, marked, per build (the bare handler's only its answer).</summary>
+    public List<StartupTimeline> WarmInvocations { get; } = [];
+
     private RuntimeRun Floor(string build) => Runtime.First(run => run.Function == "BareHandler" && run.Build == build);
 
     private static bool Native(string build) => build == "Native AOT";
@@ -160,6 +163,20 @@ internal sealed partial class Report
 
             text.AppendLine();
             AppendTimelines(text, SnapStart, floor: null);
+        }
+
+        foreach (var build in WarmInvocations.Select(timeline => timeline.Build).Distinct())
+        {
+            var timelines = WarmInvocations.Where(timeline => timeline.Build == build && timeline.Function != "BareHandler").ToList();
+            var floor = WarmInvocations.FirstOrDefault(timeline => timeline.Build == build && timeline.Function == "BareHandler");
+            text.AppendLine();
+            text.AppendLine($"### Where a warm invocation goes: {build}");
+            text.AppendLine();
+            text.AppendLine($"In {Bench.MarkedStarts} more environments of each, after {Bench.RuntimeWarmUpInvocations} untimed events as for the warm figures, the next");
+            text.AppendLine("invocation alone is marked (SAMPLES_STARTUP_MARKS_INVOCATION): medians in ms since the Runtime API handed its event over.");
+            text.AppendLine("The bare handler's only row is its answer: the floor a warm invocation is compared with.");
+            text.AppendLine();
+            AppendTimelines(text, timelines, floor);
         }
 
         text.AppendLine();

@@ -122,7 +122,7 @@ public static class LambdaHosting
     private static void KeepGatewayRequestId(HostingOptions options) =>
         options.PostMarshallItemsFeature = (items, request, _) =>
         {
-            StartupMarks.Mark("event marshalled");
+            StartupMarks.BeginInvocation();
             items.Items[GatewayRequestIdItem] = request switch
             {
                 APIGatewayHttpApiV2ProxyRequest http => http.RequestContext?.RequestId,

@@ -127,7 +127,7 @@ public static class ServiceDefaultsExtensions
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         StartupMarks.Mark("host built");
-        app.UseStartupMarksWriter();
+        app.UseStartupPipelineMarks();
         // The correlation id comes first, so that every log line of a request (routing's too) carries it;
         // routing is placed explicitly after it, since WebApplication would otherwise put it first.
         app.UseMiddleware<CorrelationId>();

@@ -54,6 +54,35 @@ public sealed class ColdStartTests
     }
 
     [Fact]
+    public async Task A_warm_invocation_alone_is_marked_when_asked_from_its_event_to_its_response()
+    {
+        var marksFile = Path.Combine(Path.GetTempPath(), $"warm-marks-{Guid.NewGuid():N}.tsv");
+        var table = await TestTables.CreateAsync("ProductsTable");
+        var environment = await LambdaFunction.AppEnvironmentAsync("products", new Dictionary<string, string> { ["Products__TableName"] = table });
+        environment["SAMPLES_STARTUP_MARKS"] = marksFile;
+        environment["SAMPLES_STARTUP_MARKS_INVOCATION"] = "3";
+        var missing = Samples.BuildingBlocks.Data.WriteToken.New(DateTimeOffset.UtcNow).Value;
+        var results = new List<Samples.StandIns.InvocationResult>();
+        await using (var function = await LambdaFunction.StartAsync("Products", "Products", "ProductsFunction", environment))
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                results.Add(await function.InvokeAsync(GatewayEvents.HttpApi("GET", "/products/" + missing, routeKey: "GET /products/{id}")));
+            }
+        }
+
+        var marks = (await File.ReadAllLinesAsync(marksFile, TestContext.Current.CancellationToken))
+            .Select(line => line.Split('\t', 2)).ToDictionary(parts => parts[1], parts => long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture));
+        File.Delete(marksFile);
+
+        // Only the third invocation's way through: no start-up mark, and every mark between its event and the next one.
+        string[] inOrder = ["event marshalled", "pipeline entered", "routed", "authorized", "endpoint reached", "GetItem sent", "GetItem answered", "response written"];
+        Assert.Equal(inOrder, inOrder.OrderBy(mark => marks[mark]));
+        Assert.DoesNotContain("builder created", marks.Keys);
+        Assert.All(marks.Values, at => Assert.InRange(at, results[2].HandedOutTimestamp, results[3].HandedOutTimestamp));
+    }
+
+    [Fact]
     public async Task No_data_protection_key_is_made_while_the_host_starts()
     {
         await using var app = new ProductsApp();

@@ -8,20 +8,27 @@ namespace Samples.ServiceDefaults.Observability;
 
 /// <summary>
 /// Where a cold start's time goes, for `make bench`'s itemised init (bench/Bench/Bench.Startup.cs): named moments of
-/// the start-up and of the first request, on the monotonic clock every process of the machine shares
+/// the start-up and of the first invocation, on the monotonic clock every process of the machine shares
 /// (<see cref="Stopwatch.GetTimestamp"/>), so the bench can set them beside the moment it started the process. Off
 /// unless SAMPLES_STARTUP_MARKS names a file: then each first occurrence of a mark is kept, and the list is written to
-/// that file when the second request arrives, off the clock of the first. Off, a mark is one static read.
+/// that file when the next invocation arrives, off the clock of the one marked. With SAMPLES_STARTUP_MARKS_INVOCATION=N
+/// (N &gt; 1) only invocation N is marked: where a warm invocation goes. Off, a mark is one static read.
 /// </summary>
 public static class StartupMarks
 {
     /// <summary>The file the marks go to, or null: off (always, in a deployed function).</summary>
     private static readonly string? Target = Environment.GetEnvironmentVariable("SAMPLES_STARTUP_MARKS") is { Length: > 0 } path ? path : null;
 
-    private static readonly List<(string Name, long At)> Marks = [];
-    private static int requests;
+    /// <summary>The invocation marked: the first (with the start-up before it), or a later, warm one.</summary>
+    private static readonly int Marked =
+        int.TryParse(Environment.GetEnvironmentVariable("SAMPLES_STARTUP_MARKS_INVOCATION"), CultureInfo.InvariantCulture, out var invocation) && invocation > 1 ? invocation : 1;
 
-    /// <summary>Notes that <paramref name="name"/> happened now, the first time only (later requests pass it again).</summary>
+    private static readonly List<(string Name, long At)> Marks = [];
+
+    /// <summary>Invocations begun (events marshalled) since the process started, or since a SnapStart restore.</summary>
+    private static int invocations;
+
+    /// <summary>Notes that <paramref name="name"/> happened now, the first time only (later invocations pass it again).</summary>
     public static void Mark(string name)
     {
         if (Target is null)
@@ -32,11 +39,31 @@ public static class StartupMarks
         var at = Stopwatch.GetTimestamp();
         lock (Marks)
         {
-            if (Volatile.Read(ref requests) < 2 && !Marks.Exists(mark => mark.Name == name))
+            var current = Volatile.Read(ref invocations);
+            if ((Marked == 1 ? current <= 1 : current == Marked) && !Marks.Exists(mark => mark.Name == name))
             {
                 Marks.Add((name, at));
             }
         }
+    }
+
+    /// <summary>
+    /// An invocation begins: its event has been marshalled into a request (LambdaHosting's PostMarshallItemsFeature).
+    /// The one after the marked invocation writes the marks.
+    /// </summary>
+    public static void BeginInvocation()
+    {
+        if (Target is null)
+        {
+            return;
+        }
+
+        if (Interlocked.Increment(ref invocations) == Marked + 1)
+        {
+            Write(Target);
+        }
+
+        Mark("event marshalled");
     }
 
     /// <summary>After a SnapStart restore the marks start again, as the cold-start flag does (ColdStart.Rearm).</summary>
@@ -50,7 +77,7 @@ public static class StartupMarks
         lock (Marks)
         {
             Marks.Clear();
-            Volatile.Write(ref requests, 0);
+            Volatile.Write(ref invocations, 0);
         }
 
         Mark("restored");
@@ -92,25 +119,20 @@ public static class StartupMarks
             return next(context);
         });
 
-    /// <summary>The first middleware when the marks are on: counts requests, and writes the marks when the second comes.</summary>
-    internal static IApplicationBuilder UseStartupMarksWriter(this IApplicationBuilder app) =>
+    /// <summary>The first middleware when the marks are on: where the pipeline starts and ends.</summary>
+    internal static IApplicationBuilder UseStartupPipelineMarks(this IApplicationBuilder app) =>
         Target is null ? app : app.Use(next =>
         {
             Mark("pipeline built");
             return async context =>
-        {
-            if (Interlocked.Increment(ref requests) == 2)
             {
-                await WriteAsync(Target);
-            }
-
-            Mark("pipeline entered");
-            await next(context);
-            Mark("response written");
-        };
+                Mark("pipeline entered");
+                await next(context);
+                Mark("response written");
+            };
         });
 
-    private static async Task WriteAsync(string path)
+    private static void Write(string path)
     {
         var text = new StringBuilder();
         lock (Marks)
@@ -121,6 +143,6 @@ public static class StartupMarks
             }
         }
 
-        await File.WriteAllTextAsync(path, text.ToString());
+        File.WriteAllText(path, text.ToString());
     }
 }
