@@ -92,12 +92,14 @@ internal static partial class Bench
 
     /// <summary>
     /// Where a warm invocation goes: in <see cref="MarkedStarts"/> environments of each function, after
-    /// <see cref="RuntimeWarmUpInvocations"/> untimed events (as the warm figures), the next invocation is the one marked
+    /// <see cref="RuntimeWarmUpInvocations"/> untimed events (as the warm figures), a pause for the JIT, and a hundred more
+    /// events one after another, the next invocation is the one marked
     /// (SAMPLES_STARTUP_MARKS_INVOCATION), its times counted from the Runtime API handing its event over. The bare handler
     /// has no marks of its own: its row is the answer.
     /// </summary>
     public static async Task<List<StartupTimeline>> WarmInvocationAsync(IReadOnlyList<RuntimeFunction> functions)
     {
+        const int InFlow = 100;
         var invocations = functions.ToDictionary(function => function.Name, _ => new List<Dictionary<string, double>>());
         for (var round = 0; round < MarkedStarts; round++)
         {
@@ -107,16 +109,21 @@ internal static partial class Bench
                 var environment = new Dictionary<string, string>(function.Environment)
                 {
                     ["SAMPLES_STARTUP_MARKS"] = marksFile,
-                    ["SAMPLES_STARTUP_MARKS_INVOCATION"] = (RuntimeWarmUpInvocations + 1).ToString(CultureInfo.InvariantCulture),
+                    ["SAMPLES_STARTUP_MARKS_INVOCATION"] = (RuntimeWarmUpInvocations + InFlow + 1).ToString(CultureInfo.InvariantCulture),
                 };
                 await using var runtimeApi = await LambdaRuntimeApi.StartAsync();
                 await using var process = LambdaFunctionProcess.Start(runtimeApi, function.Binary.Path, function.Name, environment);
-                for (var i = 0; i < RuntimeWarmUpInvocations; i++)
+                async Task InvokeAsync(int count)
                 {
-                    Ok(function.Name, await runtimeApi.InvokeAsync(function.Event().ToJsonString(), TimeSpan.FromSeconds(30)), process);
+                    for (var i = 0; i < count; i++)
+                    {
+                        Ok(function.Name, await runtimeApi.InvokeAsync(function.Event().ToJsonString(), TimeSpan.FromSeconds(30)), process);
+                    }
                 }
 
+                await InvokeAsync(RuntimeWarmUpInvocations);
                 await Task.Delay(TimeSpan.FromSeconds(1)); // the JIT's tier-1 compilations finish, as before the warm figures
+                await InvokeAsync(InFlow); // the marked one comes in a steady flow of events, as the timed ones do, not after a pause
                 var marked = await runtimeApi.InvokeAsync(function.Event().ToJsonString(), TimeSpan.FromSeconds(30));
                 var answered = Stopwatch.GetTimestamp();
                 Ok(function.Name, marked, process);

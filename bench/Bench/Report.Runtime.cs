@@ -172,8 +172,9 @@ internal sealed partial class Report
             text.AppendLine();
             text.AppendLine($"### Where a warm invocation goes: {build}");
             text.AppendLine();
-            text.AppendLine($"In {Bench.MarkedStarts} more environments of each, after {Bench.RuntimeWarmUpInvocations} untimed events as for the warm figures, the next");
-            text.AppendLine("invocation alone is marked (SAMPLES_STARTUP_MARKS_INVOCATION): medians in ms since the Runtime API handed its event over.");
+            text.AppendLine($"In {Bench.MarkedStarts} more environments of each, after {Bench.RuntimeWarmUpInvocations} untimed events as for the warm figures and a hundred more");
+            text.AppendLine("in a steady flow, the next invocation alone is marked (SAMPLES_STARTUP_MARKS_INVOCATION): medians in ms since the Runtime");
+            text.AppendLine("API handed its event over.");
             text.AppendLine("The bare handler's only row is its answer: the floor a warm invocation is compared with.");
             text.AppendLine();
             AppendTimelines(text, timelines, floor);
