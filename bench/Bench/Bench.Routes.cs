@@ -109,9 +109,9 @@ internal static partial class Bench
             var started = Stopwatch.GetTimestamp();
             await InvokeAsync(lambdaEvent, scenario.Status);
             timings?.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            if (proxy is not null)
+            if (proxy?.Consumed is var (requestRead, requestWrite))
             {
-                (read, write) = (read + proxy.Consumed.Read, write + proxy.Consumed.Write);
+                (read, write) = (read + requestRead, write + requestWrite);
             }
         }
 
@@ -158,16 +158,14 @@ internal sealed class CapacityProxy : IAsyncDisposable
             request.Headers.TryAddWithoutValidation("X-Amz-Date", context.Request.Headers["X-Amz-Date"].ToString());
             using var response = await upstream.SendAsync(request);
             var answer = await response.Content.ReadAsStringAsync();
-            if (response.IsSuccessStatusCode || JsonNode.Parse(answer)?["ConsumedCapacity"] is not null)
+            // A refused condition consumes capacity too, and says so in its error.
+            var units = JsonNode.Parse(answer)?["ConsumedCapacity"] switch
             {
-                var units = JsonNode.Parse(answer)?["ConsumedCapacity"] switch
-                {
-                    JsonArray each => each.Sum(table => table?["CapacityUnits"]?.GetValue<double>() ?? 0),
-                    JsonObject total => total["CapacityUnits"]?.GetValue<double>() ?? 0,
-                    _ => 0,
-                };
-                proxy!.consumed.Enqueue((Reads.Contains(target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..]), units));
-            }
+                JsonArray each => each.Sum(table => table?["CapacityUnits"]?.GetValue<double>() ?? 0),
+                JsonObject total => total["CapacityUnits"]?.GetValue<double>() ?? 0,
+                _ => 0,
+            };
+            proxy!.consumed.Enqueue((Reads.Contains(target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..]), units));
 
             context.Response.StatusCode = (int)response.StatusCode;
             context.Response.ContentType = "application/x-amz-json-1.0";

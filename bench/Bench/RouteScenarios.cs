@@ -82,7 +82,12 @@ internal static class RouteScenarios
     /// <summary>Before the first request: twenty more items, so each list request reads a full page of 20.</summary>
     private static Func<int, Func<JsonObject, int, Task<JsonObject>>, Task> FullPage(Func<JsonObject> create) => async (i, invoke) =>
     {
-        for (var item = 0; i == 0 && item < 20; item++)
+        if (i > 0)
+        {
+            return;
+        }
+
+        for (var item = 0; item < 20; item++)
         {
             await invoke(create(), 201);
         }

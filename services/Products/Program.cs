@@ -11,7 +11,8 @@ builder.AddIdempotencyKeys();
 // SnapStart runs every route before its snapshot, changing nothing: the catalogue's reads, and as an admin a create
 // that fails validation, a replace and a delete of a product that does not exist (ids are 32 hexadecimal characters);
 // and a product's JSON, for a catalogue with none to read.
-var nowhere = "/products/" + new string('0', 32);
+var noProduct = new string('0', 32);
+var nowhere = "/products/" + noProduct;
 builder.AddLambdaHosting(LambdaEventSource.HttpApi, new SnapStartWarmUp
 {
     Requests =
@@ -22,7 +23,7 @@ builder.AddLambdaHosting(LambdaEventSource.HttpApi, new SnapStartWarmUp
         new("PUT", nowhere, Body: """{"name": "Warm-up", "price": 1, "currency": "EUR"}""", IfMatch: "\"1\"", SignedIn: true, Group: CognitoGroups.Admin),
         new("DELETE", nowhere, IfMatch: "\"1\"", SignedIn: true, Group: CognitoGroups.Admin),
     ],
-    Answers = [Product.Create(new string('0', 32), new ProductDraft("Warm-up", null, 1m, "EUR", ["warm-up"]), DateTimeOffset.UnixEpoch, SnapStartWarmUp.Subject)],
+    Answers = [Product.Create(noProduct, new ProductDraft("Warm-up", null, 1m, "EUR", ["warm-up"]), DateTimeOffset.UnixEpoch, SnapStartWarmUp.Subject)],
 });
 
 builder.Services.AddTableServiceOptions<ProductsOptions, ProductsOptionsValidator>(ProductsOptions.SectionName, (options, section) => section.Bind(options));

@@ -46,14 +46,6 @@ public sealed class SnapStartWarmUp
     /// </summary>
     public IEnumerable<string> Events(LambdaEventSource eventSource)
     {
-        foreach (var request in Requests)
-        {
-            if (!request.Path.StartsWith('/') || request.Path.StartsWith("//", StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException($"A warm-up request is for a path of this app, such as /products?limit=1, not \"{request.Path}\".");
-            }
-        }
-
         var requestNumber = 0;
         string RequestId() => $"{Subject}-{++requestNumber}";
         if (eventSource == LambdaEventSource.WebsocketApi)
@@ -365,4 +357,10 @@ public sealed class SnapStartWarmUp
 /// <param name="IfMatch">The If-Match header, if any: <c>"1"</c>.</param>
 /// <param name="SignedIn">Made as a signed-in user the gateway's authorizer passed (<see cref="SnapStartWarmUp.Subject"/>), not anonymously.</param>
 /// <param name="Group">The user's Cognito group, if any (SignedIn only): <c>admin</c>.</param>
-public sealed record WarmUpRequest(string Method, string Path, string? Body = null, string? IfMatch = null, bool SignedIn = false, string? Group = null);
+public sealed record WarmUpRequest(string Method, string Path, string? Body = null, string? IfMatch = null, bool SignedIn = false, string? Group = null)
+{
+    /// <summary>Checked where the app declares it, so a wrong path fails every start, not only Lambda's snapshot.</summary>
+    public string Path { get; } = Path.StartsWith('/') && !Path.StartsWith("//", StringComparison.Ordinal)
+        ? Path
+        : throw new ArgumentException($"A warm-up request is for a path of this app, such as /products?limit=1, not \"{Path}\".", nameof(Path));
+}

@@ -16,67 +16,73 @@ public sealed class FanOutTests(SmallPagesChatApp app) : IClassFixture<SmallPage
     [Fact]
     public async Task A_room_larger_than_one_page_gets_each_message_once_on_every_connection()
     {
-        var room = "room-" + Guid.NewGuid().ToString("N")[..12];
-        var clients = new List<ChatClient>();
-        try
+        await using var room = await RoomOfSeveralPagesAsync();
+        var clients = room.Clients;
+
+        using var metrics = new MetricsRecorder(app.FanOutServices);
+        await clients[5].SendMessageAsync("to all pages");
+        await clients[5].SendMessageAsync("and again"); // one connection's frames are events in order
+
+        foreach (var client in clients)
         {
-            for (var i = 0; i < 3 * SmallPagesChatApp.PageSize + 2; i++)
-            {
-                clients.Add(await app.ConnectAsync($"member-{i}-{Guid.NewGuid():N}", room));
-            }
-
-            using var metrics = new MetricsRecorder(app.FanOutServices);
-            await clients[5].SendMessageAsync("to all pages");
-            await clients[5].SendMessageAsync("and again"); // one connection's frames are events in order
-
-            foreach (var client in clients)
-            {
-                Assert.Equal("to all pages", (await client.NextAsync("message"))?["text"]?.GetValue<string>());
-                Assert.Equal("and again", (await client.NextAsync("message"))?["text"]?.GetValue<string>());
-                Assert.Null(await client.NextAsync("message", TimeSpan.FromMilliseconds(100)));
-            }
-
-            Assert.Equal(2 * clients.Count, metrics.Total(Broadcaster.Metric.Deliveries));
+            Assert.Equal("to all pages", (await client.NextAsync("message"))?["text"]?.GetValue<string>());
+            Assert.Equal("and again", (await client.NextAsync("message"))?["text"]?.GetValue<string>());
+            Assert.Null(await client.NextAsync("message", TimeSpan.FromMilliseconds(100)));
         }
-        finally
-        {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
-        }
+
+        Assert.Equal(2 * clients.Count, metrics.Total(Broadcaster.Metric.Deliveries));
     }
 
     [Fact]
     public async Task A_broadcast_cancelled_part_way_through_a_room_of_several_pages_stops_posting_and_ends_as_cancelled()
     {
-        var room = "room-" + Guid.NewGuid().ToString("N")[..12];
-        var clients = new List<ChatClient>();
+        await using var room = await RoomOfSeveralPagesAsync();
+
+        // Cancelled at the second page, while the read-ahead's Query for the next page may still be running: the
+        // broadcast waits for it before it lets go of the pages (disposing an iterator mid-step would throw).
+        using var cancel = new CancellationTokenSource();
+        var messenger = new CancellingMessenger(cancel, after: SmallPagesChatApp.PageSize + 1);
+        var services = app.FanOutServices;
+        var broadcaster = new Broadcaster(
+            messenger, services.GetRequiredService<ConnectionRepository>(), services.GetRequiredService<StaleConnections>(), services.GetRequiredService<BusinessMetrics>(),
+            Options.Create(new ChatOptions { BroadcastParallelism = 1 }), NullLogger<Broadcaster>.Instance);
+        var message = new ChatMessage(Guid.NewGuid().ToString("N"), room.Name, new Sender("member-0", "Member 0"), "cut short", DateTimeOffset.UtcNow);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => broadcaster.BroadcastAsync(message, cancel.Token));
+
+        Assert.Equal(SmallPagesChatApp.PageSize + 1, messenger.Posts);
+        Assert.Equal(room.Clients.Count, (await services.GetRequiredService<ConnectionRepository>().MembersAsync(room.Name, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken)).Sum(page => page.Count));
+    }
+
+    /// <summary>A new room of three pages and two members of the room index, each member a client connected through the gateway.</summary>
+    private async Task<Room> RoomOfSeveralPagesAsync()
+    {
+        var room = new Room("room-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
             for (var i = 0; i < 3 * SmallPagesChatApp.PageSize + 2; i++)
             {
-                clients.Add(await app.ConnectAsync($"member-{i}-{Guid.NewGuid():N}", room));
+                room.Clients.Add(await app.ConnectAsync($"member-{i}-{Guid.NewGuid():N}", room.Name));
             }
 
-            // Cancelled at the second page, while the read-ahead's Query for the next page may still be running: the
-            // broadcast waits for it before it lets go of the pages (disposing an iterator mid-step would throw).
-            using var cancel = new CancellationTokenSource();
-            var messenger = new CancellingMessenger(cancel, after: SmallPagesChatApp.PageSize + 1);
-            var services = app.FanOutServices;
-            var broadcaster = new Broadcaster(
-                messenger, services.GetRequiredService<ConnectionRepository>(), services.GetRequiredService<StaleConnections>(), services.GetRequiredService<BusinessMetrics>(),
-                Options.Create(new ChatOptions { BroadcastParallelism = 1 }), NullLogger<Broadcaster>.Instance);
-            var message = new ChatMessage(Guid.NewGuid().ToString("N"), room, new Sender("member-0", "Member 0"), "cut short", DateTimeOffset.UtcNow);
-
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => broadcaster.BroadcastAsync(message, cancel.Token));
-
-            Assert.Equal(SmallPagesChatApp.PageSize + 1, messenger.Posts);
-            Assert.Equal(3 * SmallPagesChatApp.PageSize + 2, (await services.GetRequiredService<ConnectionRepository>().MembersAsync(room, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken)).Sum(page => page.Count));
+            return room;
         }
-        finally
+        catch
         {
-            foreach (var client in clients)
+            await room.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class Room(string name) : IAsyncDisposable
+    {
+        public string Name => name;
+
+        public List<ChatClient> Clients { get; } = [];
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var client in Clients)
             {
                 await client.DisposeAsync();
             }

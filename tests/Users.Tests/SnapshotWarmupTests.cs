@@ -37,10 +37,11 @@ public sealed class SnapshotWarmupTests
     }
 
     [Fact]
-    public void Warm_up_reads_are_paths_of_this_app()
+    public void Warm_up_requests_are_for_paths_of_this_app()
     {
-        Assert.Throws<InvalidOperationException>(() => new SnapStartWarmUp { Requests = [new("GET", "https://example.com/users")] }.Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.RestApi).ToList());
-        Assert.Throws<InvalidOperationException>(() => new SnapStartWarmUp { Requests = [new("GET", "//example.com/users")] }.Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.HttpApi).ToList());
+        Assert.Throws<ArgumentException>(() => new WarmUpRequest("GET", "https://example.com/users"));
+        Assert.Throws<ArgumentException>(() => new WarmUpRequest("GET", "//example.com/users"));
+        Assert.Equal("/users/me", new WarmUpRequest("GET", "/users/me").Path);
         Assert.Single(new SnapStartWarmUp().Events(Microsoft.Extensions.DependencyInjection.LambdaEventSource.WebsocketApi));
     }
 
